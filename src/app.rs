@@ -1,0 +1,87 @@
+//! Applet choice: basename(argv[0]) `inotifywait`/`fsnotifywait` is that tool; otherwise
+//! `rinotify wait …` through clap, whose errors never leak its exit code 2 (2 means
+//! timeout here).
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+use clap::{Parser, Subcommand};
+
+/// rinotify: inotify-tools' inotifywait, reimplemented.
+#[derive(Debug, Parser)]
+#[command(name = "rinotify", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    applet: Applet,
+}
+
+#[derive(Debug, Subcommand)]
+enum Applet {
+    /// Wait for filesystem events: inotifywait, option for option (see `rinotify wait --help`).
+    #[command(disable_help_flag = true)]
+    Wait {
+        /// inotifywait's options and paths.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<OsString>,
+    },
+}
+
+fn basename(arg0: &[u8]) -> &[u8] {
+    arg0.rsplit(|&b| b == b'/').next().unwrap_or(arg0)
+}
+
+/// Runs the program for `args` (argv, including argv[0]); returns the exit status.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let argv: Vec<Vec<u8>> = args.iter().map(|a| a.clone().into_vec()).collect();
+    let prog = argv
+        .first()
+        .cloned()
+        .unwrap_or_else(|| b"rinotify".to_vec());
+    let base = basename(&prog).to_vec();
+    let rest = argv.get(1..).unwrap_or_default();
+    if base.starts_with(b"inotifywait") || base.starts_with(b"fsnotifywait") {
+        let tool = String::from_utf8_lossy(&base).into_owned();
+        return wait(&tool, &prog, rest, base.starts_with(b"fsnotify"));
+    }
+    match Cli::try_parse_from(&args) {
+        Ok(Cli {
+            applet: Applet::Wait { args },
+        }) => {
+            let rest: Vec<Vec<u8>> = args.into_iter().map(OsStringExt::into_vec).collect();
+            wait("inotifywait", &prog, &rest, false)
+        }
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            code
+        }
+    }
+}
+
+fn wait(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
+    match crate::cli::wait::parse(tool, prog, args) {
+        Ok(c) => {
+            if fanotify_default {
+                let mut m = prog.to_vec();
+                m.extend_from_slice(
+                    b": fanotify (the default of fsnotifywait) is not supported yet",
+                );
+                crate::output::eprintln_bytes(&m);
+                return 1;
+            }
+            crate::run::wait::run(c)
+        }
+        Err(code) => code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,266 @@
+//! Command-line pieces shared by both applets: the getopt grammars, `-t` as strtol reads
+//! it, `-e` lists, the regex options, the list of paths (`--fromfile`, `@` exclusions), and
+//! the help text named after the tool.
+
+pub mod wait;
+
+use std::io::Read;
+
+use crate::event;
+use crate::output::{eprintln_bytes, strerror};
+use nix::errno::Errno;
+
+/// What an applet's option parsing decided: run, or exit with a status now.
+pub type Parsed<T> = Result<T, i32>;
+
+/// `-t` as `strtol(arg, &end, 10)` with inotify-tools' checks, or the message lines.
+pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<String>> {
+    let shown = String::from_utf8_lossy(arg);
+    let hint = "Please specify a long int value.".to_string();
+    if arg.is_empty() {
+        return Err(vec![
+            "The provided value is not a valid timeout value.".into(),
+            hint,
+        ]);
+    }
+    let mut i = 0;
+    while i < arg.len() && matches!(arg[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        i += 1;
+    }
+    let neg = match arg.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let digits_start = i;
+    let mut value: i128 = 0;
+    let mut overflow = false;
+    while i < arg.len() && arg[i].is_ascii_digit() {
+        value = value * 10 + i128::from(arg[i] - b'0');
+        if value > i128::from(i64::MAX) + 1 {
+            overflow = true;
+            value = i128::from(i64::MAX) + 1;
+        }
+        i += 1;
+    }
+    let invalid = vec![format!("'{shown}' is not a valid timeout value."), hint];
+    if i == digits_start {
+        return Err(invalid);
+    }
+    let value = if neg { -value } else { value };
+    if overflow || value > i128::from(i64::MAX) || value < i128::from(i64::MIN) {
+        return Err(vec![
+            "Something went wrong with the timeout value you provided.".into(),
+            strerror(Errno::ERANGE),
+        ]);
+    }
+    if i != arg.len() {
+        return Err(invalid);
+    }
+    Ok(value as i64)
+}
+
+/// `-e LIST`: the bits, or the reference's complaint.
+pub fn parse_events(arg: &[u8]) -> Result<u32, String> {
+    let text = std::str::from_utf8(arg).ok();
+    text.and_then(event::parse_event_list).ok_or_else(|| {
+        format!(
+            "'{}' is not a valid event!  Run with the '--help' option to see a list of events.",
+            String::from_utf8_lossy(arg)
+        )
+    })
+}
+
+/// The four regex options; each kind keeps its last pattern and how often it was given.
+#[derive(Debug, Default, Clone)]
+pub struct RegexOpts {
+    pub exclude: Option<Vec<u8>>,
+    pub excludei: Option<Vec<u8>>,
+    pub include: Option<Vec<u8>>,
+    pub includei: Option<Vec<u8>>,
+    pub exclude_count: u32,
+    pub excludei_count: u32,
+}
+
+impl RegexOpts {
+    /// Records one of `--exclude`, `--excludei`, `--include`, `--includei`.
+    pub fn set(&mut self, which: char, v: Vec<u8>) {
+        match which {
+            'x' => {
+                self.exclude = Some(v);
+                self.exclude_count += 1;
+            }
+            'X' => {
+                self.excludei = Some(v);
+                self.excludei_count += 1;
+            }
+            'i' => self.include = Some(v),
+            _ => self.includei = Some(v),
+        }
+    }
+
+    /// The reference's combination checks, in its order.
+    pub fn conflict(&self) -> Option<&'static str> {
+        if self.exclude.is_some() && self.excludei.is_some() {
+            return Some("--exclude and --excludei cannot both be specified.");
+        }
+        if self.include.is_some() && self.includei.is_some() {
+            return Some("--include and --includei cannot both be specified.");
+        }
+        let inc = self.include.is_some() || self.includei.is_some();
+        let exc = self.exclude.is_some() || self.excludei.is_some();
+        if inc && exc {
+            return Some("include and exclude regexp cannot both be specified.");
+        }
+        None
+    }
+
+    /// Compiles the active pattern into a filter, or the reference's error line.
+    pub fn compile(&self) -> Result<Option<crate::watcher::Filter>, &'static str> {
+        let (pat, icase, exclude) =
+            match (&self.exclude, &self.excludei, &self.include, &self.includei) {
+                (Some(p), _, _, _) => (p, false, true),
+                (_, Some(p), _, _) => (p, true, true),
+                (_, _, Some(p), _) => (p, false, false),
+                (_, _, _, Some(p)) => (p, true, false),
+                _ => return Ok(None),
+            };
+        match crate::ere::Ere::new(pat, icase) {
+            Ok(ere) => Ok(Some(crate::watcher::Filter { ere, exclude })),
+            Err(_) if exclude => Err("Error in `exclude' regular expression."),
+            Err(_) => Err("Error in `include' regular expression."),
+        }
+    }
+}
+
+/// The paths to watch and the `@` exclusions, in the reference's order: `--fromfile`
+/// lines first, then the operands.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PathList {
+    pub watch: Vec<Vec<u8>>,
+    pub exclude: Vec<Vec<u8>>,
+}
+
+impl PathList {
+    fn push(&mut self, entry: &[u8]) {
+        if entry.is_empty() || entry == b"@" {
+            return;
+        }
+        match entry.strip_prefix(b"@") {
+            Some(rest) => self.exclude.push(rest.to_vec()),
+            None => self.watch.push(entry.to_vec()),
+        }
+    }
+
+    /// Builds the list; an unreadable `--fromfile` is reported and skipped.
+    pub fn build(fromfile: Option<&[u8]>, operands: &[Vec<u8>]) -> PathList {
+        let mut list = PathList::default();
+        if let Some(file) = fromfile {
+            match read_list_file(file) {
+                Ok(data) => {
+                    for line in data.split(|&b| b == b'\n') {
+                        for chunk in line.chunks(4095) {
+                            list.push(chunk);
+                        }
+                    }
+                }
+                Err(e) => {
+                    let mut m = b"Couldn't open ".to_vec();
+                    m.extend_from_slice(file);
+                    m.extend_from_slice(b": ");
+                    m.extend_from_slice(strerror(e).as_bytes());
+                    eprintln_bytes(&m);
+                }
+            }
+        }
+        for op in operands {
+            list.push(op);
+        }
+        list
+    }
+}
+
+fn read_list_file(file: &[u8]) -> Result<Vec<u8>, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut data = Vec::new();
+    let r = if file == b"-" {
+        std::io::stdin().lock().read_to_end(&mut data)
+    } else {
+        std::fs::File::open(std::ffi::OsStr::from_bytes(file))
+            .and_then(|mut f| f.read_to_end(&mut data))
+    };
+    r.map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    Ok(data)
+}
+
+/// The help text of an applet, first line `<tool> <rinotify version>`.
+pub fn help_text(template: &str, tool: &str) -> String {
+    format!(
+        "{tool} {}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        template.replace("{tool}", tool)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts() {
+        let ok: &[(&str, i64)] = &[
+            ("5", 5),
+            (" 5", 5),
+            ("+3", 3),
+            ("\t1", 1),
+            ("00", 0),
+            ("-1", -1),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ];
+        for &(s, v) in ok {
+            assert_eq!(parse_timeout(s.as_bytes()), Ok(v), "{s:?}");
+        }
+        let bad: &[(&str, &str)] = &[
+            ("", "The provided value is not a valid timeout value."),
+            ("5 ", "'5 ' is not a valid timeout value."),
+            ("-", "'-' is not a valid timeout value."),
+            ("  ", "'  ' is not a valid timeout value."),
+            ("1.5", "'1.5' is not a valid timeout value."),
+            ("0x10", "'0x10' is not a valid timeout value."),
+            (
+                "99999999999999999999x",
+                "Something went wrong with the timeout value you provided.",
+            ),
+            (
+                "9223372036854775808",
+                "Something went wrong with the timeout value you provided.",
+            ),
+        ];
+        for &(s, first) in bad {
+            let e = parse_timeout(s.as_bytes()).unwrap_err();
+            assert_eq!(e[0], first, "{s:?}");
+        }
+        assert_eq!(
+            parse_timeout(b"99999999999999999999").unwrap_err()[1],
+            "Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn path_list() {
+        let ops: Vec<Vec<u8>> = ["t", "@t/a", "@", "", "@t/b/", "u"]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let l = PathList::build(None, &ops);
+        assert_eq!(l.watch, vec![b"t".to_vec(), b"u".to_vec()]);
+        assert_eq!(l.exclude, vec![b"t/a".to_vec(), b"t/b/".to_vec()]);
+    }
+}
