@@ -15,3 +15,12 @@ pub mod timefmt;
 pub mod watcher;
 
 pub use app::run;
+
+/// The whole program: restores default SIGPIPE (so a closed pipe ends us as it ends the
+/// reference), runs the applet chosen by argv, and exits with its status.
+pub fn main_entry() -> ! {
+    // SAFETY: resetting a signal disposition to its default before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let code = run(std::env::args_os().collect());
+    std::process::exit(code)
+}

@@ -137,7 +137,7 @@ pub fn run(c: WaitConfig) -> i32 {
                 return 1;
             }
         }
-        while let Some(ev) = watcher.next() {
+        while let Some(ev) = watcher.next_event() {
             if print && ev.mask & user_mask != 0 {
                 fmt.render(&ev, &mut sink.buf);
             }

@@ -62,7 +62,7 @@ pub struct SetupError {
 /// The result of waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
-    /// Events are buffered; call [`Watcher::next`].
+    /// Events are buffered; call [`Watcher::next_event`].
     Ready,
     /// The timeout passed with nothing to read.
     TimedOut,
@@ -322,7 +322,7 @@ impl Watcher {
     }
 
     /// The next buffered event that passes the filter, or None when the buffer is drained.
-    pub fn next(&mut self) -> Option<Event<'_>> {
+    pub fn next_event(&mut self) -> Option<Event<'_>> {
         self.settle_due();
         loop {
             if self.pos + HEADER > self.len {

@@ -130,7 +130,8 @@ mod tests {
 
     #[test]
     fn rename_rewrites_descendants_only() {
-        let cases: &[(&[(i32, &str)], &str, &str, &[(i32, &str)])] = &[
+        type Entries = &'static [(i32, &'static str)];
+        let cases: &[(Entries, &str, &str, Entries)] = &[
             (
                 &[(1, "t/n/x/"), (2, "t/n/"), (3, "t/nn/"), (4, "t/")],
                 "t/n/",
