@@ -1,5 +1,5 @@
-//! Applet choice: basename(argv[0]) `inotifywait`/`fsnotifywait` is that tool; otherwise
-//! `rinotify wait …` through clap, whose errors never leak its exit code 2 (2 means
+//! Applet choice: basename(argv[0]) `inotifywait`/`inotifywatch` (or `fsnotify…`) is that
+//! tool; otherwise `rinotify wait|watch …` through clap, whose errors never leak its exit code 2 (2 means
 //! timeout here).
 
 use std::ffi::OsString;
@@ -24,6 +24,13 @@ enum Applet {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<OsString>,
     },
+    /// Gather filesystem usage statistics: inotifywatch, option for option.
+    #[command(disable_help_flag = true)]
+    Watch {
+        /// inotifywatch's options and paths.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<OsString>,
+    },
 }
 
 fn basename(arg0: &[u8]) -> &[u8] {
@@ -43,13 +50,19 @@ pub fn run(args: Vec<OsString>) -> i32 {
         let tool = String::from_utf8_lossy(&base).into_owned();
         return wait(&tool, &prog, rest, base.starts_with(b"fsnotify"));
     }
+    if base.starts_with(b"inotifywatch") || base.starts_with(b"fsnotifywatch") {
+        let tool = String::from_utf8_lossy(&base).into_owned();
+        return watch(&tool, &prog, rest, base.starts_with(b"fsnotify"));
+    }
+    let bytes =
+        |a: Vec<OsString>| -> Vec<Vec<u8>> { a.into_iter().map(OsStringExt::into_vec).collect() };
     match Cli::try_parse_from(&args) {
         Ok(Cli {
             applet: Applet::Wait { args },
-        }) => {
-            let rest: Vec<Vec<u8>> = args.into_iter().map(OsStringExt::into_vec).collect();
-            wait("inotifywait", &prog, &rest, false)
-        }
+        }) => wait("inotifywait", &prog, &bytes(args), false),
+        Ok(Cli {
+            applet: Applet::Watch { args },
+        }) => watch("inotifywatch", &prog, &bytes(args), false),
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
             let _ = e.print();
@@ -58,19 +71,26 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
 }
 
+/// fsnotifywait/fsnotifywatch default to fanotify, which is not supported yet.
+fn no_fanotify(prog: &[u8]) -> i32 {
+    let mut m = prog.to_vec();
+    m.extend_from_slice(b": fanotify (the default under this name) is not supported yet");
+    crate::output::eprintln_bytes(&m);
+    1
+}
+
 fn wait(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
     match crate::cli::wait::parse(tool, prog, args) {
-        Ok(c) => {
-            if fanotify_default {
-                let mut m = prog.to_vec();
-                m.extend_from_slice(
-                    b": fanotify (the default of fsnotifywait) is not supported yet",
-                );
-                crate::output::eprintln_bytes(&m);
-                return 1;
-            }
-            crate::run::wait::run(c)
-        }
+        Ok(_) if fanotify_default => no_fanotify(prog),
+        Ok(c) => crate::run::wait::run(c),
+        Err(code) => code,
+    }
+}
+
+fn watch(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
+    match crate::cli::watch::parse(tool, prog, args) {
+        Ok(_) if fanotify_default => no_fanotify(prog),
+        Ok(c) => crate::run::watch::run(c),
         Err(code) => code,
     }
 }

@@ -122,6 +122,8 @@ pub fn mask_to_string(mask: u32, sep: u8) -> Vec<u8> {
 /// One event as the watcher hands it to a sink: plain data borrowed from the watcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {
+    /// The watch descriptor (-1 for `Q_OVERFLOW`): identity and creation order of a watch.
+    pub wd: i32,
     /// Raw inotify mask (event bits plus `ISDIR` etc.).
     pub mask: u32,
     /// Rename cookie, 0 when none.

@@ -241,6 +241,7 @@ mod tests {
 
     fn ev<'a>(mask: u32, watch: &'a str, name: &'a str, cookie: u32) -> Event<'a> {
         Event {
+            wd: 1,
             mask,
             cookie,
             watch: watch.as_bytes(),

@@ -11,6 +11,7 @@ pub mod format;
 pub mod getopt;
 pub mod output;
 pub mod run;
+pub mod stats;
 pub mod timefmt;
 pub mod watcher;
 

@@ -3,6 +3,7 @@
 //! the help text named after the tool.
 
 pub mod wait;
+pub mod watch;
 
 use std::io::Read;
 

@@ -2,6 +2,7 @@
 //! one-shot or monitor loops, and exit-status rules.
 
 pub mod wait;
+pub mod watch;
 
 use crate::output::{Diag, strerror};
 use nix::errno::Errno;

@@ -129,9 +129,9 @@ pub fn run(c: WaitConfig) -> i32 {
     let mut fmt = Formatter::new(layout);
     let print = c.quiet < 2;
     loop {
-        match watcher.wait(timeout) {
+        match watcher.wait(timeout, None) {
             Ok(Wait::Ready) => {}
-            Ok(Wait::TimedOut) => return 2,
+            Ok(Wait::TimedOut | Wait::Extra) => return 2,
             Err(e) => {
                 report_read_error(&diag, e);
                 return 1;

@@ -6,7 +6,7 @@ pub mod table;
 mod walk;
 
 use std::collections::VecDeque;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use std::os::unix::ffi::OsStrExt;
@@ -66,7 +66,12 @@ pub enum Wait {
     Ready,
     /// The timeout passed with nothing to read.
     TimedOut,
+    /// The extra fd given to [`Watcher::wait`] became readable (signals, say).
+    Extra,
 }
+
+/// Called once per directory during a walk; returning false abandons the setup.
+pub type Progress = Box<dyn FnMut() -> bool>;
 
 /// Error reading the inotify fd.
 #[derive(Debug)]
@@ -88,6 +93,7 @@ pub struct Watcher {
     /// Directory MOVED_FROMs waiting for their MOVED_TO: (cookie, old name).
     pending_moves: Vec<(u32, Box<[u8]>)>,
     notices: VecDeque<Notice>,
+    progress: Option<Progress>,
     subject: Vec<u8>,
     scratch: Vec<u8>,
 }
@@ -106,6 +112,7 @@ impl Watcher {
             due: None,
             pending_moves: Vec::new(),
             notices: VecDeque::new(),
+            progress: None,
             subject: Vec::new(),
             scratch: Vec::new(),
         })
@@ -114,6 +121,12 @@ impl Watcher {
     /// Sets the regex filter (compiled after the backend is up, as the reference does).
     pub fn set_filter(&mut self, filter: Option<Filter>) {
         self.opts.filter = filter;
+    }
+
+    /// Installs a callback run once per directory walked (None removes it); when it
+    /// returns false, setup stops with `ECANCELED`.
+    pub fn set_progress(&mut self, progress: Option<Progress>) {
+        self.progress = progress;
     }
 
     pub fn table(&self) -> &WatchTable {
@@ -175,11 +188,17 @@ impl Watcher {
     /// Errors that the reference tolerates below the top (EACCES, ENOENT, ELOOP) skip a
     /// directory; others are returned.
     fn walk_dir(&mut self, dir: &[u8], exclusions: &[Vec<u8>]) -> Result<(), Errno> {
+        if let Some(p) = &mut self.progress
+            && !p()
+        {
+            return Err(Errno::ECANCELED);
+        }
         let subdirs = match walk::list_subdirs(dir) {
             Ok(s) => s,
             Err(e) if tolerated(e) => return Ok(()),
             Err(e) => return Err(e),
         };
+
         self.walk_children(dir, subdirs, exclusions)?;
         match self.add_watch(dir) {
             Ok(wd) => {
@@ -232,8 +251,13 @@ impl Watcher {
         }
     }
 
-    /// Waits up to `timeout` (None = forever) for events to read.
-    pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Wait, ReadError> {
+    /// Waits up to `timeout` (None = forever) for events to read, or for `extra` to
+    /// become readable.
+    pub fn wait(
+        &mut self,
+        timeout: Option<Duration>,
+        extra: Option<RawFd>,
+    ) -> Result<Wait, ReadError> {
         self.settle_due();
         if self.pos < self.len {
             return Ok(Wait::Ready);
@@ -257,13 +281,20 @@ impl Watcher {
                     i32::try_from(ms).unwrap_or(i32::MAX)
                 }
             };
-            let mut pfd = libc::pollfd {
-                fd: self.inotify.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+            let mut pfd = [
+                libc::pollfd {
+                    fd: self.inotify.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: extra.unwrap_or(-1),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            // SAFETY: two valid pollfds (a negative fd is ignored by poll).
+            let r = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
             if r < 0 {
                 let e = Errno::last();
                 if e == Errno::EINTR {
@@ -276,6 +307,9 @@ impl Watcher {
                     continue;
                 }
                 return Ok(Wait::TimedOut);
+            }
+            if pfd[1].revents != 0 {
+                return Ok(Wait::Extra);
             }
             if self.fill()? {
                 return Ok(Wait::Ready);
@@ -357,6 +391,7 @@ impl Watcher {
                 self.table.get(wd).unwrap_or_default()
             };
             return Some(Event {
+                wd,
                 mask,
                 cookie,
                 watch,

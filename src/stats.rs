@@ -1,0 +1,305 @@
+//! inotifywatch's statistics: per-watch counters, which columns and rows to show, the
+//! sort (ties in watch-creation order), and the table layout. Pure: no fd, no signals.
+
+use std::collections::BTreeMap;
+
+use crate::event::{Event, bits};
+
+/// The table's event columns, in the reference's fixed order.
+pub const COLUMNS: [(&str, u32); 13] = [
+    ("access", bits::ACCESS),
+    ("modify", bits::MODIFY),
+    ("attrib", bits::ATTRIB),
+    ("close_write", bits::CLOSE_WRITE),
+    ("close_nowrite", bits::CLOSE_NOWRITE),
+    ("open", bits::OPEN),
+    ("moved_from", bits::MOVED_FROM),
+    ("moved_to", bits::MOVED_TO),
+    ("move_self", bits::MOVE_SELF),
+    ("create", bits::CREATE),
+    ("delete", bits::DELETE),
+    ("delete_self", bits::DELETE_SELF),
+    ("unmount", bits::UNMOUNT),
+];
+
+/// What the rows are ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Total,
+    /// Index into [`COLUMNS`].
+    Column(usize),
+}
+
+/// Sort key and direction; the default is descending by total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub ascending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            key: SortKey::Total,
+            ascending: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Row {
+    name: Vec<u8>,
+    total: u64,
+    counts: [u64; 13],
+}
+
+/// Counters per watch, keyed by wd (so iteration is in creation order).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    rows: BTreeMap<i32, Row>,
+    counted: u64,
+}
+
+impl Stats {
+    pub fn new() -> Stats {
+        Stats::default()
+    }
+
+    /// Counts one event: total always (IGNORED counts in total only), plus each column
+    /// whose bit is set. Events without a watch (Q_OVERFLOW) are not counted.
+    pub fn record(&mut self, ev: &Event<'_>) {
+        if ev.wd < 0 {
+            return;
+        }
+        let row = self.rows.entry(ev.wd).or_default();
+        if row.name.as_slice() != ev.watch {
+            row.name = ev.watch.to_vec();
+        }
+        row.total += 1;
+        for (i, (_, bit)) in COLUMNS.iter().enumerate() {
+            if ev.mask & bit != 0 {
+                row.counts[i] += 1;
+            }
+        }
+        self.counted += 1;
+    }
+
+    /// Gives a live watch's row its current name (after renames); with `create`, makes
+    /// an all-zero row for a watch that saw no event (for `-z`).
+    pub fn sync(&mut self, wd: i32, name: &[u8], create: bool) {
+        let row = if create {
+            self.rows.entry(wd).or_default()
+        } else if let Some(r) = self.rows.get_mut(&wd) {
+            r
+        } else {
+            return;
+        };
+        if row.name.as_slice() != name {
+            row.name = name.to_vec();
+        }
+    }
+
+    /// No event was counted at all (`No events occurred.`).
+    pub fn is_empty(&self) -> bool {
+        self.counted == 0
+    }
+
+    /// Renders the table: columns for events in `mask` that are non-zero (all of them with
+    /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
+    pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
+        let mut grand = [0u64; 13];
+        for row in self.rows.values() {
+            for (g, c) in grand.iter_mut().zip(row.counts.iter()) {
+                *g += c;
+            }
+        }
+        let shown: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&i| mask & COLUMNS[i].1 != 0 && (zero || grand[i] != 0))
+            .collect();
+        let mut rows: Vec<&Row> = self
+            .rows
+            .values()
+            .filter(|r| zero || r.total != 0)
+            .collect();
+        let value = |r: &Row| match sort.key {
+            SortKey::Total => r.total,
+            SortKey::Column(i) => r.counts[i],
+        };
+        if sort.ascending {
+            rows.sort_by_key(|r| value(r));
+        } else {
+            rows.sort_by_key(|r| std::cmp::Reverse(value(r)));
+        }
+        out.extend_from_slice(b"total  ");
+        for &i in &shown {
+            out.extend_from_slice(COLUMNS[i].0.as_bytes());
+            out.extend_from_slice(b"  ");
+        }
+        out.extend_from_slice(b"filename\n");
+        for r in rows {
+            pad(out, r.total, 5);
+            for &i in &shown {
+                pad(out, r.counts[i], COLUMNS[i].0.len());
+            }
+            out.extend_from_slice(&r.name);
+            out.push(b'\n');
+        }
+    }
+}
+
+/// A number left-justified in `width`, then two spaces (wider numbers push the line).
+fn pad(out: &mut Vec<u8>, n: u64, width: usize) {
+    let s = n.to_string();
+    out.extend_from_slice(s.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', width.saturating_sub(s.len()) + 2));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::bits::*;
+
+    fn ev(wd: i32, mask: u32, watch: &'static str) -> Event<'static> {
+        Event {
+            wd,
+            mask,
+            cookie: 0,
+            watch: watch.as_bytes(),
+            name: b"",
+        }
+    }
+
+    fn table(events: &[Event<'static>], mask: u32, zero: bool, sort: Sort) -> String {
+        let mut s = Stats::new();
+        for e in events {
+            s.record(e);
+        }
+        let mut out = Vec::new();
+        s.render(mask, zero, sort, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn reference_example_layout() {
+        let mut evs = Vec::new();
+        let add = |evs: &mut Vec<_>, n, m| {
+            for _ in 0..n {
+                evs.push(ev(1, m, "t/a/"));
+            }
+        };
+        add(&mut evs, 1, ACCESS);
+        add(&mut evs, 2, ATTRIB);
+        add(&mut evs, 2, CLOSE_WRITE);
+        add(&mut evs, 1, CLOSE_NOWRITE);
+        add(&mut evs, 3, OPEN);
+        add(&mut evs, 1, MOVED_FROM);
+        add(&mut evs, 3, CREATE);
+        let want = "total  access  modify  attrib  close_write  close_nowrite  open  moved_from  moved_to  create  filename\n\
+                    13     1       0       2       2            1              3     1           0         3       t/a/\n";
+        // modify and moved_to are all zero: hidden unless -z, which shows every watched one.
+        let mut s = Stats::new();
+        for e in &evs {
+            s.record(e);
+        }
+        let mut out = Vec::new();
+        s.render(ALL_EVENTS, false, Sort::default(), &mut out);
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .starts_with("total  access  attrib")
+        );
+        let mut out = Vec::new();
+        s.render(
+            ACCESS | MODIFY | ATTRIB | CLOSE | OPEN | MOVE | CREATE,
+            true,
+            Sort::default(),
+            &mut out,
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
+
+    #[test]
+    fn ignored_counts_in_total_only() {
+        let evs = [ev(1, IGNORED, "f"), ev(2, MODIFY, "g"), ev(2, IGNORED, "g")];
+        let got = table(&evs, MODIFY, false, Sort::default());
+        assert_eq!(
+            got,
+            "total  modify  filename\n2      1       g\n1      0       f\n"
+        );
+    }
+
+    #[test]
+    fn sort_orders_and_ties() {
+        let evs = [
+            ev(3, CREATE, "t/"),
+            ev(1, MODIFY, "t/a/"),
+            ev(1, MODIFY, "t/a/"),
+            ev(2, CREATE, "t/b/"),
+            ev(2, MODIFY, "t/b/"),
+        ];
+        let cases: &[(Sort, &[&str])] = &[
+            (Sort::default(), &["t/a/", "t/b/", "t/"]),
+            (
+                Sort {
+                    key: SortKey::Total,
+                    ascending: true,
+                },
+                &["t/", "t/a/", "t/b/"],
+            ),
+            (
+                Sort {
+                    key: SortKey::Column(9),
+                    ascending: true,
+                },
+                &["t/a/", "t/b/", "t/"],
+            ),
+            (
+                Sort {
+                    key: SortKey::Column(9),
+                    ascending: false,
+                },
+                &["t/b/", "t/", "t/a/"],
+            ),
+            (
+                Sort {
+                    key: SortKey::Column(1),
+                    ascending: false,
+                },
+                &["t/a/", "t/b/", "t/"],
+            ),
+        ];
+        for (sort, want) in cases {
+            let got = table(&evs, ALL_EVENTS, false, *sort);
+            let names: Vec<&str> = got
+                .lines()
+                .skip(1)
+                .map(|l| l.rsplit("  ").next().unwrap())
+                .collect();
+            assert_eq!(&names, want, "{sort:?}");
+        }
+    }
+
+    #[test]
+    fn zero_rows_columns_and_wide_numbers() {
+        let mut s = Stats::new();
+        s.sync(1, b"t/f", true);
+        s.sync(2, b"t/", true);
+        s.sync(3, b"gone/", false);
+        for _ in 0..123_456 {
+            s.record(&ev(2, MODIFY | ISDIR, "t/"));
+        }
+        let mut out = Vec::new();
+        s.render(MODIFY | UNMOUNT, true, Sort::default(), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "total  modify  unmount  filename\n123456  123456  0        t/\n0      0       0        t/f\n"
+        );
+        let mut out = Vec::new();
+        s.render(MODIFY | UNMOUNT, false, Sort::default(), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "total  modify  filename\n123456  123456  t/\n"
+        );
+        assert!(Stats::new().is_empty());
+    }
+}
