@@ -31,6 +31,7 @@ const LONG: &[LongOpt] = &[
     LongOpt::new("include", true, 'i'),
     LongOpt::new("includei", true, 'j'),
     LongOpt::exact("version", false, 'V'),
+    LongOpt::exact("no-dir-scan", false, 'N'),
 ];
 
 pub const SPEC: Spec = Spec {
@@ -58,6 +59,8 @@ pub struct WaitConfig {
     pub fromfile: Option<Vec<u8>>,
     pub outfile: Option<Vec<u8>>,
     pub operands: Vec<Vec<u8>>,
+    /// `--no-dir-scan`: do not report what a new directory already holds.
+    pub no_dir_scan: bool,
 }
 
 fn err(line: &str) {
@@ -114,6 +117,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
             }
             'r' => c.recursive = true,
             'I' => {}
+            'N' => c.no_dir_scan = true,
             'F' | 'S' => {
                 let mut m = prog.to_vec();
                 m.extend_from_slice(

@@ -27,6 +27,7 @@ const LONG: &[LongOpt] = &[
     LongOpt::new("include", true, 'i'),
     LongOpt::new("includei", true, 'j'),
     LongOpt::exact("version", false, 'V'),
+    LongOpt::exact("no-dir-scan", false, 'N'),
 ];
 
 pub const SPEC: Spec = Spec {
@@ -50,6 +51,8 @@ pub struct WatchConfig {
     pub regex: RegexOpts,
     pub fromfile: Option<Vec<u8>>,
     pub operands: Vec<Vec<u8>>,
+    /// `--no-dir-scan`: do not report what a new directory already holds.
+    pub no_dir_scan: bool,
 }
 
 fn err(line: &str) -> i32 {
@@ -151,6 +154,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WatchConfig> {
             'r' => c.recursive = true,
             'P' => c.no_deref = true,
             'I' => {}
+            'N' => c.no_dir_scan = true,
             'F' | 'S' => {
                 let mut m = prog.to_vec();
                 m.extend_from_slice(

@@ -15,6 +15,10 @@ use crate::format::{Formatter, Layout, Template};
 use crate::output::{Diag, Sink, eprintln_bytes, strerror};
 use crate::watcher::{Notice, Options, ReadError, Wait, Watcher};
 
+/// Said on stderr when the kernel queue overflowed (the reference says nothing).
+pub const OVERFLOW_WARNING: &[u8] =
+    b"rinotify: the kernel event queue overflowed: events were lost; watched directories rescanned";
+
 /// Runs inotifywait with a parsed configuration; returns the exit status.
 pub fn run(c: WaitConfig) -> i32 {
     crate::timefmt::init();
@@ -39,6 +43,7 @@ pub fn run(c: WaitConfig) -> i32 {
         mask: kernel_mask,
         recursive: c.recursive,
         track: c.monitor && c.recursive,
+        scan_new: !c.no_dir_scan,
         filter: None,
     };
     let mut watcher = match Watcher::new(opts) {
@@ -161,6 +166,7 @@ pub fn run(c: WaitConfig) -> i32 {
                 Notice::NewDirFailed(p, e) => {
                     report_watch_error(&diag, "Couldn't watch new directory", &p, e)
                 }
+                Notice::Overflow => diag.line(OVERFLOW_WARNING),
             }
         }
         if sink.flush().is_err() {

@@ -67,6 +67,7 @@ pub fn run(c: WatchConfig) -> i32 {
         mask: kernel_mask,
         recursive: c.recursive,
         track: c.recursive,
+        scan_new: !c.no_dir_scan,
         filter,
     };
     let mut watcher = match Watcher::new(opts) {
@@ -161,14 +162,15 @@ pub fn run(c: WatchConfig) -> i32 {
         match watcher.wait(left, Some(sigfd.as_raw_fd())) {
             Ok(Wait::Ready) => {
                 while let Some(ev) = watcher.next_event() {
-                    if ev.mask & bits::Q_OVERFLOW != 0 {
-                        overflows += 1;
-                    }
                     stats.record(&ev);
                 }
                 while let Some(n) = watcher.take_notice() {
-                    if let Notice::NewDirFailed(p, e) = n {
-                        report_watch_error(&diag, "Couldn't watch new directory", &p, e);
+                    match n {
+                        Notice::NewDirFailed(p, e) => {
+                            report_watch_error(&diag, "Couldn't watch new directory", &p, e)
+                        }
+                        Notice::Overflow => overflows += 1,
+                        Notice::WatchingNewDir(_) => {}
                     }
                 }
             }

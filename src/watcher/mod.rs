@@ -1,15 +1,21 @@
 //! The watcher: owns the inotify fd and the wd → name table; walks trees, adds watches,
 //! follows new and renamed directories, and yields plain [`Event`]s. It knows nothing of
 //! the CLI, formats or statistics.
+//!
+//! Beyond the reference, it does not lose events: a new directory is listed right after
+//! its watch exists and what it already holds is reported as the `CREATE`s the kernel
+//! could not deliver (never twice: real creations still queued for those entries are
+//! dropped); renames are paired by cookie; a directory moved out of the tree is unwatched
+//! with its subtree; a queue overflow is announced and the trees rescanned; and the queue
+//! is drained into memory while the initial walk runs.
 
 pub mod table;
 mod walk;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::os::fd::{AsRawFd, RawFd};
-use std::time::{Duration, Instant};
-
 use std::os::unix::ffi::OsStrExt;
+use std::time::{Duration, Instant};
 
 use inotify::{Inotify, WatchMask};
 use nix::errno::Errno;
@@ -20,8 +26,10 @@ pub use table::WatchTable;
 
 /// Bytes of one `struct inotify_event` header.
 const HEADER: usize = 16;
-/// Read buffer: enough for hundreds of events per `read`.
-const BUF_SIZE: usize = 64 * 1024;
+/// One `read` asks for this much: hundreds of events per wakeup.
+const READ_SIZE: usize = 64 * 1024;
+/// During the initial walk, drain the kernel queue after this many directories.
+const DRAIN_EVERY: u32 = 64;
 
 /// A regex filter on `%w%f`: which events are reported.
 #[derive(Debug)]
@@ -40,6 +48,9 @@ pub struct Options {
     pub recursive: bool,
     /// Watch new and moved-in directories, follow renames (`-m -r`, inotifywatch `-r`).
     pub track: bool,
+    /// Report what a new directory already holds as `CREATE` events (off: the
+    /// reference's lossy behaviour).
+    pub scan_new: bool,
     pub filter: Option<Filter>,
 }
 
@@ -50,6 +61,8 @@ pub enum Notice {
     WatchingNewDir(Vec<u8>),
     /// Watching such a directory failed.
     NewDirFailed(Vec<u8>, Errno),
+    /// The kernel queue overflowed: events were lost (the trees are being rescanned).
+    Overflow,
 }
 
 /// A failure while placing the initial watches: the top-level path as given and the errno.
@@ -70,9 +83,6 @@ pub enum Wait {
     Extra,
 }
 
-/// Called once per directory during a walk; returning false abandons the setup.
-pub type Progress = Box<dyn FnMut() -> bool>;
-
 /// Error reading the inotify fd.
 #[derive(Debug)]
 pub enum ReadError {
@@ -80,22 +90,50 @@ pub enum ReadError {
     Os(Errno),
 }
 
+/// Called once per directory during a walk; returning false abandons the setup.
+pub type Progress = Box<dyn FnMut() -> bool>;
+
+/// A `CREATE` the kernel could not deliver, found by listing a new directory.
+#[derive(Debug)]
+struct Synth {
+    wd: i32,
+    mask: u32,
+    name: Box<[u8]>,
+}
+
+/// The event handed out last, whose bookkeeping is still due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    None,
+    Raw(usize),
+    Synth,
+}
+
 pub struct Watcher {
     inotify: Inotify,
     opts: Options,
     table: WatchTable,
+    /// Raw events read from the kernel; `pos..len` is not processed yet.
     buf: Vec<u8>,
-    /// Start and end of unread bytes in `buf`.
     pos: usize,
     len: usize,
-    /// Offset of the event last handed out, whose bookkeeping is still due.
-    due: Option<usize>,
+    due: Due,
+    /// Synthesised creations, served before the rest of `buf`.
+    synth: VecDeque<Synth>,
+    current: Option<Synth>,
+    /// (wd, name) of synthesised creations whose real event may still be in `buf` before
+    /// `dedupe_until`: such a real event is dropped.
+    dedupe: HashSet<(i32, Box<[u8]>)>,
+    dedupe_until: usize,
     /// Directory MOVED_FROMs waiting for their MOVED_TO: (cookie, old name).
     pending_moves: Vec<(u32, Box<[u8]>)>,
+    /// Top-level directories and `@` exclusions, for the rescan after an overflow.
+    tops: Vec<Vec<u8>>,
+    exclusions: Vec<Vec<u8>>,
+    walked: u32,
     notices: VecDeque<Notice>,
     progress: Option<Progress>,
     subject: Vec<u8>,
-    scratch: Vec<u8>,
 }
 
 impl Watcher {
@@ -106,15 +144,21 @@ impl Watcher {
             inotify,
             opts,
             table: WatchTable::new(),
-            buf: vec![0; BUF_SIZE],
+            buf: Vec::with_capacity(READ_SIZE),
             pos: 0,
             len: 0,
-            due: None,
+            due: Due::None,
+            synth: VecDeque::new(),
+            current: None,
+            dedupe: HashSet::new(),
+            dedupe_until: 0,
             pending_moves: Vec::new(),
+            tops: Vec::new(),
+            exclusions: Vec::new(),
+            walked: 0,
             notices: VecDeque::new(),
             progress: None,
             subject: Vec::new(),
-            scratch: Vec::new(),
         })
     }
 
@@ -163,7 +207,7 @@ impl Watcher {
             self.table.insert(wd, &name);
             return Ok(());
         }
-        match walk::list_subdirs(path) {
+        match walk::list(path, true) {
             Err(Errno::ENOTDIR) => {
                 let wd = self.add_watch(path).map_err(fail)?;
                 self.table.insert(wd, path);
@@ -179,26 +223,32 @@ impl Watcher {
                     .map_err(fail)?;
                 let wd = self.add_watch(&dir).map_err(fail)?;
                 self.table.insert(wd, &dir);
+                self.tops.push(dir);
+                self.exclusions = exclusions.to_vec();
                 Ok(())
             }
         }
     }
 
-    /// Watches `dir` (ending in `/`) and its subdirectories, children first.
-    /// Errors that the reference tolerates below the top (EACCES, ENOENT, ELOOP) skip a
-    /// directory; others are returned.
+    /// Watches `dir` (ending in `/`) and its subdirectories, children first, as the
+    /// reference does (so watch order, hence inotifywatch's ties, match). Errors the
+    /// reference tolerates below the top (EACCES, ENOENT, ELOOP) skip a directory.
     fn walk_dir(&mut self, dir: &[u8], exclusions: &[Vec<u8>]) -> Result<(), Errno> {
         if let Some(p) = &mut self.progress
             && !p()
         {
             return Err(Errno::ECANCELED);
         }
-        let subdirs = match walk::list_subdirs(dir) {
+        self.walked += 1;
+        if self.walked.is_multiple_of(DRAIN_EVERY) {
+            // Keep the kernel queue from overflowing while a big tree is walked.
+            let _ = self.read_append();
+        }
+        let subdirs = match walk::list(dir, true) {
             Ok(s) => s,
             Err(e) if tolerated(e) => return Ok(()),
             Err(e) => return Err(e),
         };
-
         self.walk_children(dir, subdirs, exclusions)?;
         match self.add_watch(dir) {
             Ok(wd) => {
@@ -213,31 +263,101 @@ impl Watcher {
     fn walk_children(
         &mut self,
         dir: &[u8],
-        subdirs: Vec<Vec<u8>>,
+        subdirs: Vec<(Vec<u8>, bool)>,
         exclusions: &[Vec<u8>],
     ) -> Result<(), Errno> {
-        for name in subdirs {
-            let mut child = Vec::with_capacity(dir.len() + name.len() + 1);
-            child.extend_from_slice(dir);
-            child.extend_from_slice(&name);
-            if walk::excluded(&child, exclusions) {
+        for (name, _) in subdirs {
+            let child = join_dir(dir, &name);
+            if walk::excluded(&child[..child.len() - 1], exclusions) {
                 continue;
             }
-            child.push(b'/');
             self.walk_dir(&child, exclusions)?;
         }
         Ok(())
     }
 
-    /// Watches a directory that appeared inside the tree (no `@` exclusions apply).
-    fn add_new_dir(&mut self, dir: &[u8]) {
-        if !walk::is_real_dir(&dir[..dir.len() - 1]) {
+    /// Watches a directory that appeared inside the tree (no `@` exclusions apply). When
+    /// `created` and scanning is on, what it already holds is reported.
+    fn add_new_dir(&mut self, dir: &[u8], created: bool) {
+        if self.table.find(dir).is_some() || !walk::is_real_dir(&dir[..dir.len() - 1]) {
             return;
         }
         self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
-        if let Err(e) = self.walk_dir(dir, &[]) {
+        let scan = created && self.opts.scan_new && self.opts.mask & bits::CREATE != 0;
+        let result = if scan {
+            self.scan_dir(dir)
+        } else {
+            self.walk_dir(dir, &[])
+        };
+        if let Err(e) = result {
             self.notices
                 .push_back(Notice::NewDirFailed(dir.to_vec(), e));
+        }
+        if scan {
+            // Everything queued up to now may repeat a creation just synthesised: read it
+            // all in, and drop such repeats up to that point.
+            self.drain_queued();
+            self.dedupe_until = self.len;
+        }
+    }
+
+    /// Watches `dir` first, then lists it: entries present are synthesised as `CREATE`s,
+    /// depth first, parents before children.
+    fn scan_dir(&mut self, dir: &[u8]) -> Result<(), Errno> {
+        let wd = self.add_watch(dir)?;
+        self.table.insert(wd, dir);
+        let entries = match walk::list(dir, false) {
+            Ok(e) => e,
+            Err(e) if tolerated(e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for (name, is_dir) in entries {
+            let mask = if is_dir {
+                bits::CREATE | bits::ISDIR
+            } else {
+                bits::CREATE
+            };
+            self.dedupe.insert((wd, name.clone().into()));
+            self.synth.push_back(Synth {
+                wd,
+                mask,
+                name: name.clone().into(),
+            });
+            if is_dir {
+                let child = join_dir(dir, &name);
+                match self.scan_dir(&child) {
+                    Err(e) if !tolerated(e) => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After an overflow: watch every directory of the trees that is not watched yet, and
+    /// fix names the lost renames left stale.
+    fn rescan(&mut self) {
+        let tops = self.tops.clone();
+        let exclusions = self.exclusions.clone();
+        for top in tops {
+            self.rescan_dir(&top, &exclusions);
+        }
+    }
+
+    fn rescan_dir(&mut self, dir: &[u8], exclusions: &[Vec<u8>]) {
+        let Ok(wd) = self.add_watch(dir) else { return };
+        if self.table.get(wd) != Some(dir) {
+            self.table.remove(wd);
+            self.table.insert(wd, dir);
+        }
+        let Ok(subdirs) = walk::list(dir, true) else {
+            return;
+        };
+        for (name, _) in subdirs {
+            let child = join_dir(dir, &name);
+            if !walk::excluded(&child[..child.len() - 1], exclusions) {
+                self.rescan_dir(&child, exclusions);
+            }
         }
     }
 
@@ -259,7 +379,7 @@ impl Watcher {
         extra: Option<RawFd>,
     ) -> Result<Wait, ReadError> {
         self.settle_due();
-        if self.pos < self.len {
+        if !self.synth.is_empty() || self.pos < self.len {
             return Ok(Wait::Ready);
         }
         if !self.pending_moves.is_empty() {
@@ -317,14 +437,32 @@ impl Watcher {
         }
     }
 
-    /// One non-blocking read into the buffer; false when nothing was queued.
+    /// Reads what is queued into an empty buffer; false when nothing was queued.
     fn fill(&mut self) -> Result<bool, ReadError> {
-        // SAFETY: buf is writable for its length; the fd is the inotify instance's.
+        if self.pos >= self.len {
+            self.pos = 0;
+            self.len = 0;
+            self.dedupe_until = 0;
+            self.dedupe.clear();
+            if self.buf.capacity() > 16 * READ_SIZE {
+                self.buf = Vec::with_capacity(READ_SIZE);
+            }
+        }
+        self.read_append()
+    }
+
+    /// One non-blocking `read` appended after the unprocessed bytes.
+    fn read_append(&mut self) -> Result<bool, ReadError> {
+        if self.buf.len() < self.len + READ_SIZE {
+            self.buf.resize(self.len + READ_SIZE, 0);
+        }
+        let spare = &mut self.buf[self.len..];
+        // SAFETY: spare is writable for its length; the fd is the inotify instance's.
         let n = unsafe {
             libc::read(
                 self.inotify.as_raw_fd(),
-                self.buf.as_mut_ptr().cast(),
-                self.buf.len(),
+                spare.as_mut_ptr().cast(),
+                spare.len(),
             )
         };
         if n < 0 {
@@ -337,54 +475,97 @@ impl Watcher {
         if n == 0 {
             return Err(ReadError::Eof);
         }
-        self.pos = 0;
-        self.len = n as usize;
+        self.len += n as usize;
         Ok(true)
     }
 
-    /// Parses the raw event at `off`: (wd, mask, cookie, name range).
-    fn raw(&self, off: usize) -> (i32, u32, u32, usize, usize) {
+    /// Reads into memory at least everything the kernel had queued at this moment.
+    fn drain_queued(&mut self) {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        if unsafe { libc::ioctl(self.inotify.as_raw_fd(), libc::FIONREAD, &mut queued) } < 0 {
+            return;
+        }
+        let target = self.len + usize::try_from(queued).unwrap_or(0);
+        while self.len < target {
+            match self.read_append() {
+                Ok(true) => {}
+                _ => break,
+            }
+        }
+    }
+
+    /// Parses the raw event at `off`: (wd, mask, cookie, name range, next offset).
+    fn raw(&self, off: usize) -> (i32, u32, u32, usize, usize, usize) {
         let b = &self.buf[off..off + HEADER];
         let wd = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
         let mask = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
         let cookie = u32::from_ne_bytes([b[8], b[9], b[10], b[11]]);
         let nlen = u32::from_ne_bytes([b[12], b[13], b[14], b[15]]) as usize;
         let start = off + HEADER;
-        let name = &self.buf[start..start + nlen];
-        let end = start + name.iter().position(|&c| c == 0).unwrap_or(nlen);
-        (wd, mask, cookie, start, end)
+        let next = (start + nlen).min(self.len);
+        let name = &self.buf[start..next];
+        let end = start + name.iter().position(|&c| c == 0).unwrap_or(name.len());
+        (wd, mask, cookie, start, end, next)
     }
 
-    /// The next buffered event that passes the filter, or None when the buffer is drained.
+    /// The next event that passes the filter, or None when everything read is processed.
     pub fn next_event(&mut self) -> Option<Event<'_>> {
         self.settle_due();
         loop {
+            if let Some(s) = self.synth.pop_front() {
+                let pass = passes(
+                    &self.opts,
+                    &self.table,
+                    &mut self.subject,
+                    s.wd,
+                    s.mask,
+                    &s.name,
+                );
+                self.current = Some(s);
+                if !pass {
+                    continue;
+                }
+                self.due = Due::Synth;
+                let s = self.current.as_ref()?;
+                let watch = self.table.get(s.wd).unwrap_or_default();
+                return Some(Event {
+                    wd: s.wd,
+                    mask: s.mask,
+                    cookie: 0,
+                    watch,
+                    name: &s.name,
+                });
+            }
             if self.pos + HEADER > self.len {
                 self.pos = self.len;
                 return None;
             }
             let off = self.pos;
-            let (wd, mask, _, start, end) = self.raw(off);
-            let nlen = u32::from_ne_bytes([
-                self.buf[off + 12],
-                self.buf[off + 13],
-                self.buf[off + 14],
-                self.buf[off + 15],
-            ]) as usize;
-            self.pos = off + HEADER + nlen;
+            let (wd, mask, cookie, start, end, next) = self.raw(off);
+            self.pos = next;
             if wd != -1 && !self.table.contains(wd) {
                 continue; // a watch we removed; its last events are stale
             }
-            if self.moved_out(wd, mask, off) {
+            if !self.dedupe.is_empty() {
+                if off >= self.dedupe_until {
+                    self.dedupe.clear();
+                } else if mask & bits::CREATE != 0 {
+                    let key = (wd, Box::<[u8]>::from(&self.buf[start..end]));
+                    if self.dedupe.remove(&key) {
+                        continue; // already reported by the scan of its new directory
+                    }
+                }
+            }
+            if self.moved_out(wd, mask, cookie) {
                 continue;
             }
-            if !self.passes(wd, mask, start, end) {
-                self.due = Some(off);
+            self.due = Due::Raw(off);
+            let name = &self.buf[start..end];
+            if !passes(&self.opts, &self.table, &mut self.subject, wd, mask, name) {
                 self.settle_due();
                 continue;
             }
-            self.due = Some(off);
-            let (wd, mask, cookie, start, end) = self.raw(off);
             let watch = if wd == -1 {
                 &[][..]
             } else {
@@ -402,15 +583,12 @@ impl Watcher {
 
     /// An event from inside a directory whose MOVED_FROM is still unpaired means the
     /// directory left the tree: drop its watches (and this event).
-    fn moved_out(&mut self, wd: i32, mask: u32, off: usize) -> bool {
+    fn moved_out(&mut self, wd: i32, mask: u32, cookie: u32) -> bool {
         if self.pending_moves.is_empty() || wd == -1 {
             return false;
         }
-        if mask & bits::MOVED_TO != 0 {
-            let (_, _, cookie, _, _) = self.raw(off);
-            if self.pending_moves.iter().any(|(c, _)| *c == cookie) {
-                return false;
-            }
+        if mask & bits::MOVED_TO != 0 && self.pending_moves.iter().any(|(c, _)| *c == cookie) {
+            return false;
         }
         let Some(path) = self.table.get(wd) else {
             return false;
@@ -427,31 +605,22 @@ impl Watcher {
         true
     }
 
-    fn passes(&mut self, wd: i32, mask: u32, start: usize, end: usize) -> bool {
-        let Some(f) = &self.opts.filter else {
-            return true;
-        };
-        if f.exclude
-            && self.opts.recursive
-            && mask & bits::ISDIR != 0
-            && mask & (bits::CREATE | bits::MOVED_TO) != 0
-        {
-            return true;
-        }
-        self.subject.clear();
-        if wd != -1 {
-            self.subject
-                .extend_from_slice(self.table.get(wd).unwrap_or_default());
-        }
-        self.subject.extend_from_slice(&self.buf[start..end]);
-        f.ere.is_match(&self.subject) != f.exclude
-    }
-
     /// Bookkeeping for the event handed out last: done after it was reported, as the
     /// reference does, so the event itself carries the names from before the change.
     fn settle_due(&mut self) {
-        let Some(off) = self.due.take() else { return };
-        let (wd, mask, cookie, start, end) = self.raw(off);
+        let off = match std::mem::replace(&mut self.due, Due::None) {
+            Due::Raw(off) => off,
+            // A synthesised creation's directory was watched by the scan already.
+            Due::Synth | Due::None => return,
+        };
+        let (wd, mask, cookie, start, end, _) = self.raw(off);
+        if mask & bits::Q_OVERFLOW != 0 {
+            self.notices.push_back(Notice::Overflow);
+            if self.opts.track {
+                self.rescan();
+            }
+            return;
+        }
         if wd == -1 {
             return;
         }
@@ -467,27 +636,57 @@ impl Watcher {
         let Some(parent) = self.table.get(wd) else {
             return;
         };
-        let mut dir = std::mem::take(&mut self.scratch);
-        dir.clear();
-        dir.extend_from_slice(parent);
-        dir.extend_from_slice(&self.buf[start..end]);
-        dir.push(b'/');
+        let dir = join_dir(parent, &self.buf[start..end]);
         if mask & bits::MOVED_FROM != 0 {
             if self.table.find(&dir).is_some() {
-                self.pending_moves.push((cookie, dir.as_slice().into()));
+                self.pending_moves.push((cookie, dir.into()));
             }
         } else if mask & bits::MOVED_TO != 0 {
             if let Some(i) = self.pending_moves.iter().position(|(c, _)| *c == cookie) {
                 let (_, old) = self.pending_moves.remove(i);
                 self.table.rename_prefix(&old, &dir);
             } else {
-                self.add_new_dir(&dir);
+                self.add_new_dir(&dir, false);
             }
         } else if mask & bits::CREATE != 0 {
-            self.add_new_dir(&dir);
+            self.add_new_dir(&dir, true);
         }
-        self.scratch = dir;
     }
+}
+
+/// Whether the filter lets an event through. Its subject is `%w%f`; with `-r`, a new
+/// directory's `CREATE`/`MOVED_TO` is never excluded (upstream's latest).
+fn passes(
+    opts: &Options,
+    table: &WatchTable,
+    subject: &mut Vec<u8>,
+    wd: i32,
+    mask: u32,
+    name: &[u8],
+) -> bool {
+    let Some(f) = &opts.filter else { return true };
+    if f.exclude
+        && opts.recursive
+        && mask & bits::ISDIR != 0
+        && mask & (bits::CREATE | bits::MOVED_TO) != 0
+    {
+        return true;
+    }
+    subject.clear();
+    if wd != -1 {
+        subject.extend_from_slice(table.get(wd).unwrap_or_default());
+    }
+    subject.extend_from_slice(name);
+    f.ere.is_match(subject) != f.exclude
+}
+
+/// `<dir><name>/`, the name a subdirectory is reported under.
+fn join_dir(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(dir.len() + name.len() + 1);
+    p.extend_from_slice(dir);
+    p.extend_from_slice(name);
+    p.push(b'/');
+    p
 }
 
 fn tolerated(e: Errno) -> bool {

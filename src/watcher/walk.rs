@@ -6,14 +6,17 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use nix::errno::Errno;
 
-/// Names of the real subdirectories (symlinks are never followed) of `dir`, in readdir order.
-pub fn list_subdirs(dir: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
+/// The entries of `dir` in readdir order, each with "is a real directory" (symlinks are
+/// never followed); with `dirs_only`, only the directories.
+pub fn list(dir: &[u8], dirs_only: bool) -> Result<Vec<(Vec<u8>, bool)>, Errno> {
     let rd = std::fs::read_dir(OsStr::from_bytes(dir)).map_err(|e| errno(&e))?;
     let mut out = Vec::new();
     for entry in rd {
         let entry = entry.map_err(|e| errno(&e))?;
         match entry.file_type() {
-            Ok(t) if t.is_dir() => out.push(entry.file_name().into_vec()),
+            Ok(t) if t.is_dir() || !dirs_only => {
+                out.push((entry.file_name().into_vec(), t.is_dir()))
+            }
             Ok(_) => {}
             Err(e) if errno(&e) == Errno::ENOENT => {}
             Err(e) => return Err(errno(&e)),
