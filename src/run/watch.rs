@@ -160,20 +160,7 @@ pub fn run(c: WatchConfig) -> i32 {
             break;
         }
         match watcher.wait(left, Some(sigfd.as_raw_fd())) {
-            Ok(Wait::Ready) => {
-                while let Some(ev) = watcher.next_event() {
-                    stats.record(&ev);
-                }
-                while let Some(n) = watcher.take_notice() {
-                    match n {
-                        Notice::NewDirFailed(p, e) => {
-                            report_watch_error(&diag, "Couldn't watch new directory", &p, e)
-                        }
-                        Notice::Overflow => overflows += 1,
-                        Notice::WatchingNewDir(_) => {}
-                    }
-                }
-            }
+            Ok(Wait::Ready) => absorb(&mut watcher, &mut stats, &mut overflows, &diag),
             Ok(Wait::TimedOut) => break,
             Ok(Wait::Extra) => {
                 for sig in pending_signals(sigfd.as_raw_fd()) {
@@ -181,6 +168,10 @@ pub fn run(c: WatchConfig) -> i32 {
                         print_table(&mut stats, &watcher, &c, mask);
                         let _ = write_all(1, b"\n");
                     } else {
+                        // Count everything the kernel queued before the signal was read.
+                        while let Ok(Wait::Ready) = watcher.wait(Some(Duration::ZERO), None) {
+                            absorb(&mut watcher, &mut stats, &mut overflows, &diag);
+                        }
                         break 'collect;
                     }
                 }
@@ -205,6 +196,22 @@ pub fn run(c: WatchConfig) -> i32 {
         );
     }
     0
+}
+
+/// Counts every buffered event and reports what the watcher noticed meanwhile.
+fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &Diag) {
+    while let Some(ev) = watcher.next_event() {
+        stats.record(&ev);
+    }
+    while let Some(n) = watcher.take_notice() {
+        match n {
+            Notice::NewDirFailed(p, e) => {
+                report_watch_error(diag, "Couldn't watch new directory", &p, e)
+            }
+            Notice::Overflow => *overflows += 1,
+            Notice::WatchingNewDir(_) => {}
+        }
+    }
 }
 
 /// The table on stdout, or `No events occurred.` on stderr.
