@@ -190,13 +190,15 @@ impl PathList {
 fn read_list_file(file: &[u8]) -> Result<Vec<u8>, Errno> {
     use std::os::unix::ffi::OsStrExt;
     let mut data = Vec::new();
-    let r = if file == b"-" {
-        std::io::stdin().lock().read_to_end(&mut data)
+    // Only a failed open is reported; a file that cannot be read (a directory, say)
+    // simply yields the lines read so far, as the reference's fgets loop does.
+    if file == b"-" {
+        let _ = std::io::stdin().lock().read_to_end(&mut data);
     } else {
-        std::fs::File::open(std::ffi::OsStr::from_bytes(file))
-            .and_then(|mut f| f.read_to_end(&mut data))
-    };
-    r.map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let mut f = std::fs::File::open(std::ffi::OsStr::from_bytes(file))
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let _ = f.read_to_end(&mut data);
+    }
     Ok(data)
 }
 

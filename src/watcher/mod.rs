@@ -28,6 +28,8 @@ pub use table::WatchTable;
 const HEADER: usize = 16;
 /// One `read` asks for this much: hundreds of events per wakeup.
 const READ_SIZE: usize = 64 * 1024;
+/// What listing a directory causes on its own watch.
+const SELF_SCAN_EVENTS: u32 = bits::OPEN | bits::ACCESS | bits::CLOSE_NOWRITE;
 /// During the initial walk, drain the kernel queue after this many directories.
 const DRAIN_EVERY: u32 = 64;
 
@@ -182,11 +184,15 @@ impl Watcher {
     }
 
     fn add_watch(&mut self, path: &[u8]) -> Result<i32, Errno> {
+        self.add_watch_mask(path, self.opts.mask)
+    }
+
+    fn add_watch_mask(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno> {
         let p = std::ffi::OsStr::from_bytes(path);
         let wd = self
             .inotify
             .watches()
-            .add(p, WatchMask::from_bits_retain(self.opts.mask))
+            .add(p, WatchMask::from_bits_retain(mask))
             .map_err(|e| errno_of(&e))?;
         Ok(wd.get_watch_descriptor_id())
     }
@@ -304,9 +310,18 @@ impl Watcher {
     /// Watches `dir` first, then lists it: entries present are synthesised as `CREATE`s,
     /// depth first, parents before children.
     fn scan_dir(&mut self, dir: &[u8]) -> Result<(), Errno> {
-        let wd = self.add_watch(dir)?;
+        // While we list it, the directory's watch leaves out the events our own listing
+        // causes on it (the reference lists before watching, so it never sees them; and
+        // kept out of the queue, they cannot split the parent's identical ACCESS events,
+        // which the kernel then merges as it does for the reference).
+        let quiet = self.opts.mask & !SELF_SCAN_EVENTS;
+        let wd = self.add_watch_mask(dir, quiet)?;
         self.table.insert(wd, dir);
-        let entries = match walk::list(dir, false) {
+        let listed = walk::list(dir, false);
+        if quiet != self.opts.mask {
+            self.add_watch(dir)?;
+        }
+        let entries = match listed {
             Ok(e) => e,
             Err(e) if tolerated(e) => return Ok(()),
             Err(e) => return Err(e),

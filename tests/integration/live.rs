@@ -1,0 +1,119 @@
+//! A long-running binary under test, driven from the test itself: stdout and stderr
+//! collected by threads, waits on watch counts or output (never on sleeps), signals.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::util::{ours, watch_count};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A running binary whose stdout and stderr are collected by threads.
+pub struct Live {
+    pub child: Child,
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 65536];
+        while let Ok(n) = r.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            buf.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    })
+}
+
+impl Live {
+    pub fn start(argv0: &str, args: &[&str], cwd: &Path) -> Live {
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new(ours())
+            .arg0(argv0)
+            .args(args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ours");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let err = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            collect(child.stdout.take().unwrap(), Arc::clone(&out)),
+            collect(child.stderr.take().unwrap(), Arc::clone(&err)),
+        ];
+        Live {
+            child,
+            out,
+            err,
+            readers,
+        }
+    }
+
+    pub fn wait_until(&self, what: &str, mut cond: impl FnMut(&Live) -> bool) {
+        let start = Instant::now();
+        while !cond(self) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; stdout so far:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&self.out.lock().unwrap()),
+                String::from_utf8_lossy(&self.err.lock().unwrap())
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn wait_watches(&self, n: usize) {
+        let pid = self.child.id();
+        self.wait_until(&format!("{n} watches"), |_| watch_count(pid) >= n);
+    }
+
+    pub fn wait_stdout(&self, needle: &str) {
+        self.wait_until(needle, |l| {
+            String::from_utf8_lossy(&l.out.lock().unwrap()).contains(needle)
+        });
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: sending a signal to our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    pub fn wait_stderr(&self, needle: &str) {
+        self.wait_until(needle, |l| {
+            String::from_utf8_lossy(&l.err.lock().unwrap()).contains(needle)
+        });
+    }
+
+    pub fn stdout_now(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    /// Terminates the process and returns (stdout, stderr).
+    pub fn stop(self) -> (String, String) {
+        let (out, err, _) = self.stop_with(libc::SIGTERM);
+        (out, err)
+    }
+
+    /// Sends `sig`, waits for the exit and returns (stdout, stderr, status or 128+signal).
+    pub fn stop_with(mut self, sig: i32) -> (String, String, i32) {
+        use std::os::unix::process::ExitStatusExt;
+        self.signal(sig);
+        let st = self.child.wait().expect("wait");
+        let code = st.code().unwrap_or_else(|| 128 + st.signal().unwrap_or(0));
+        for r in self.readers.drain(..) {
+            let _ = r.join();
+        }
+        let out = String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned();
+        let err = String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned();
+        (out, err, code)
+    }
+}
