@@ -1,8 +1,6 @@
 //! inotifywatch's statistics: per-watch counters, which columns and rows to show, the
 //! sort (ties in watch-creation order), and the table layout. Pure: no fd, no signals.
 
-use std::collections::BTreeMap;
-
 use crate::event::{Event, bits};
 
 /// The table's event columns, in the reference's fixed order.
@@ -53,10 +51,10 @@ struct Row {
     counts: [u64; 13],
 }
 
-/// Counters per watch, keyed by wd (so iteration is in creation order).
+/// Counters per watch, indexed by wd (so iteration is in creation order).
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    rows: BTreeMap<i32, Row>,
+    rows: Vec<Option<Row>>,
     counted: u64,
 }
 
@@ -68,10 +66,7 @@ impl Stats {
     /// Counts one event: total always (IGNORED counts in total only), plus each column
     /// whose bit is set. Events without a watch (Q_OVERFLOW) are not counted.
     pub fn record(&mut self, ev: &Event<'_>) {
-        if ev.wd < 0 {
-            return;
-        }
-        let row = self.rows.entry(ev.wd).or_default();
+        let Some(row) = self.row(ev.wd) else { return };
         if row.name.as_slice() != ev.watch {
             row.name = ev.watch.to_vec();
         }
@@ -87,16 +82,24 @@ impl Stats {
     /// Gives a live watch's row its current name (after renames); with `create`, makes
     /// an all-zero row for a watch that saw no event (for `-z`).
     pub fn sync(&mut self, wd: i32, name: &[u8], create: bool) {
-        let row = if create {
-            self.rows.entry(wd).or_default()
-        } else if let Some(r) = self.rows.get_mut(&wd) {
-            r
-        } else {
+        let exists =
+            usize::try_from(wd).is_ok_and(|i| self.rows.get(i).is_some_and(Option::is_some));
+        if !create && !exists {
             return;
-        };
+        }
+        let Some(row) = self.row(wd) else { return };
         if row.name.as_slice() != name {
             row.name = name.to_vec();
         }
+    }
+
+    /// The row of `wd`, made on first use (None for wd -1).
+    fn row(&mut self, wd: i32) -> Option<&mut Row> {
+        let i = usize::try_from(wd).ok()?;
+        if self.rows.len() <= i {
+            self.rows.resize_with(i + 1, || None);
+        }
+        Some(self.rows[i].get_or_insert_with(Row::default))
     }
 
     /// No event was counted at all (`No events occurred.`).
@@ -108,7 +111,7 @@ impl Stats {
     /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
     pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
         let mut grand = [0u64; 13];
-        for row in self.rows.values() {
+        for row in self.rows.iter().flatten() {
             for (g, c) in grand.iter_mut().zip(row.counts.iter()) {
                 *g += c;
             }
@@ -118,7 +121,8 @@ impl Stats {
             .collect();
         let mut rows: Vec<&Row> = self
             .rows
-            .values()
+            .iter()
+            .flatten()
             .filter(|r| zero || r.total != 0)
             .collect();
         let value = |r: &Row| match sort.key {

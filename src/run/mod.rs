@@ -4,7 +4,15 @@
 pub mod wait;
 pub mod watch;
 
+use std::time::Duration;
+
 use crate::output::{Diag, strerror};
+
+/// inotifywait's pause between reads while a burst lasts: a line may wait this long
+/// behind a burst, never when events trickle in.
+pub const BURST_PAUSE_WAIT: Duration = Duration::from_micros(1000);
+/// inotifywatch only counts, so it can let the kernel batch more.
+pub const BURST_PAUSE_WATCH: Duration = Duration::from_millis(1);
 use nix::errno::Errno;
 
 /// The lines the reference prints when watching `path` failed.

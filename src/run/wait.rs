@@ -44,6 +44,7 @@ pub fn run(c: WaitConfig) -> i32 {
         recursive: c.recursive,
         track: c.monitor && c.recursive,
         scan_new: !c.no_dir_scan,
+        burst_pause: super::BURST_PAUSE_WAIT,
         filter: None,
     };
     let mut watcher = match Watcher::new(opts) {

@@ -68,6 +68,7 @@ pub fn run(c: WatchConfig) -> i32 {
         recursive: c.recursive,
         track: c.recursive,
         scan_new: !c.no_dir_scan,
+        burst_pause: super::BURST_PAUSE_WATCH,
         filter,
     };
     let mut watcher = match Watcher::new(opts) {
@@ -221,10 +222,8 @@ fn print_table(stats: &mut Stats, watcher: &Watcher, c: &WatchConfig, mask: u32)
         return;
     }
     let table = watcher.table();
-    for &wd in table.wds() {
-        if let Some(name) = table.get(wd) {
-            stats.sync(wd, name, c.zero);
-        }
+    for (wd, name) in table.iter() {
+        stats.sync(wd, name, c.zero);
     }
     let mut out = Vec::new();
     stats.render(mask, c.zero, c.sort, &mut out);

@@ -28,6 +28,9 @@ pub use table::WatchTable;
 const HEADER: usize = 16;
 /// One `read` asks for this much: hundreds of events per wakeup.
 const READ_SIZE: usize = 64 * 1024;
+/// A read of at least this many bytes (about 16 events) means a burst is under way.
+const BURST_BYTES: usize = 16 * (HEADER + 16);
+
 /// What listing a directory causes on its own watch.
 const SELF_SCAN_EVENTS: u32 = bits::OPEN | bits::ACCESS | bits::CLOSE_NOWRITE;
 /// During the initial walk, drain the kernel queue after this many directories.
@@ -53,6 +56,10 @@ pub struct Options {
     /// Report what a new directory already holds as `CREATE` events (off: the
     /// reference's lossy behaviour).
     pub scan_new: bool,
+    /// While a burst lasts (the last read brought many events), wait this long before
+    /// the next read so each wakeup carries more events. Idle waits block at once, so a
+    /// lone event is never delayed.
+    pub burst_pause: Duration,
     pub filter: Option<Filter>,
 }
 
@@ -133,6 +140,8 @@ pub struct Watcher {
     tops: Vec<Vec<u8>>,
     exclusions: Vec<Vec<u8>>,
     walked: u32,
+    /// Bytes brought by the last read (to tell a burst from a trickle).
+    last_read: usize,
     notices: VecDeque<Notice>,
     progress: Option<Progress>,
     subject: Vec<u8>,
@@ -158,6 +167,7 @@ impl Watcher {
             tops: Vec::new(),
             exclusions: Vec::new(),
             walked: 0,
+            last_read: 0,
             notices: VecDeque::new(),
             progress: None,
             subject: Vec::new(),
@@ -362,8 +372,7 @@ impl Watcher {
     fn rescan_dir(&mut self, dir: &[u8], exclusions: &[Vec<u8>]) {
         let Ok(wd) = self.add_watch(dir) else { return };
         if self.table.get(wd) != Some(dir) {
-            self.table.remove(wd);
-            self.table.insert(wd, dir);
+            self.table.set(wd, dir);
         }
         let Ok(subdirs) = walk::list(dir, true) else {
             return;
@@ -407,6 +416,10 @@ impl Watcher {
             }
         }
         let deadline = timeout.map(|t| Instant::now() + t);
+        if self.last_read >= BURST_BYTES && !self.opts.burst_pause.is_zero() {
+            self.last_read = 0;
+            std::thread::sleep(self.opts.burst_pause);
+        }
         loop {
             let ms = match deadline {
                 None => -1,
@@ -491,6 +504,7 @@ impl Watcher {
             return Err(ReadError::Eof);
         }
         self.len += n as usize;
+        self.last_read = n as usize;
         Ok(true)
     }
 

@@ -1,14 +1,15 @@
 //! The wd ↔ path table: names as reported, prefix rewriting on renames, subtree removal.
 //! Pure data, no syscalls, so every case is unit-tested without a kernel.
-
-use std::collections::HashMap;
+//!
+//! The kernel hands out watch descriptors as small increasing integers, so the table is a
+//! vector indexed by wd: a lookup per event is an index, and iterating in wd order is
+//! iterating in watch-creation order (what inotifywatch breaks ties by).
 
 /// Maps watch descriptors to the names events are reported under (directories end in `/`).
 #[derive(Debug, Default, Clone)]
 pub struct WatchTable {
-    by_wd: HashMap<i32, Box<[u8]>>,
-    /// Creation order of live wds, for callers that need it (inotifywatch ties).
-    order: Vec<i32>,
+    by_wd: Vec<Option<Box<[u8]>>>,
+    live: usize,
 }
 
 impl WatchTable {
@@ -16,31 +17,41 @@ impl WatchTable {
         Self::default()
     }
 
+    fn slot(&self, wd: i32) -> Option<&Option<Box<[u8]>>> {
+        usize::try_from(wd).ok().and_then(|i| self.by_wd.get(i))
+    }
+
     /// Registers `path` for `wd`. The first name registered for a wd wins (the same inode
     /// watched under two names reports under the first); returns whether it was inserted.
     pub fn insert(&mut self, wd: i32, path: &[u8]) -> bool {
-        if self.by_wd.contains_key(&wd) {
+        let Ok(i) = usize::try_from(wd) else {
+            return false;
+        };
+        if self.by_wd.len() <= i {
+            self.by_wd.resize(i + 1, None);
+        }
+        if self.by_wd[i].is_some() {
             return false;
         }
-        self.by_wd.insert(wd, path.into());
-        self.order.push(wd);
+        self.by_wd[i] = Some(path.into());
+        self.live += 1;
         true
     }
 
     pub fn get(&self, wd: i32) -> Option<&[u8]> {
-        self.by_wd.get(&wd).map(|p| &**p)
+        self.slot(wd).and_then(|s| s.as_deref())
     }
 
     pub fn contains(&self, wd: i32) -> bool {
-        self.by_wd.contains_key(&wd)
+        self.slot(wd).is_some_and(Option::is_some)
     }
 
     pub fn len(&self) -> usize {
-        self.by_wd.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_wd.is_empty()
+        self.live == 0
     }
 
     /// Drops `wd`'s entry, but only while it still maps to `path` (a reused wd keeps its
@@ -55,33 +66,36 @@ impl WatchTable {
     }
 
     pub fn remove(&mut self, wd: i32) -> Option<Box<[u8]>> {
-        let old = self.by_wd.remove(&wd);
+        let i = usize::try_from(wd).ok()?;
+        let old = self.by_wd.get_mut(i)?.take();
         if old.is_some() {
-            self.order.retain(|&w| w != wd);
+            self.live -= 1;
         }
         old
     }
 
+    /// Replaces the name of a live `wd` (after a rescan found it elsewhere).
+    pub fn set(&mut self, wd: i32, path: &[u8]) {
+        self.remove(wd);
+        self.insert(wd, path);
+    }
+
     /// The wd currently reported under exactly `path`.
     pub fn find(&self, path: &[u8]) -> Option<i32> {
-        self.order
-            .iter()
-            .copied()
-            .find(|wd| self.get(*wd) == Some(path))
+        self.iter().find(|&(_, p)| p == path).map(|(wd, _)| wd)
     }
 
     /// Every wd whose name starts with the directory name `prefix` (itself included).
     pub fn subtree(&self, prefix: &[u8]) -> Vec<i32> {
-        self.order
-            .iter()
-            .copied()
-            .filter(|wd| self.get(*wd).is_some_and(|p| p.starts_with(prefix)))
+        self.iter()
+            .filter(|(_, p)| p.starts_with(prefix))
+            .map(|(wd, _)| wd)
             .collect()
     }
 
     /// Rewrites every name under directory `from` (ending in `/`) to live under `to`.
     pub fn rename_prefix(&mut self, from: &[u8], to: &[u8]) {
-        for p in self.by_wd.values_mut() {
+        for p in self.by_wd.iter_mut().flatten() {
             if p.starts_with(from) {
                 let mut n = Vec::with_capacity(to.len() + p.len() - from.len());
                 n.extend_from_slice(to);
@@ -91,9 +105,12 @@ impl WatchTable {
         }
     }
 
-    /// Live wds in creation order.
-    pub fn wds(&self) -> &[i32] {
-        &self.order
+    /// Live (wd, name) pairs in creation order.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &[u8])> {
+        self.by_wd
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i32::try_from(i).ok()?, p.as_deref()?)))
     }
 }
 
@@ -110,14 +127,8 @@ mod tests {
     }
 
     fn names(t: &WatchTable) -> Vec<(i32, String)> {
-        t.wds()
-            .iter()
-            .map(|&w| {
-                (
-                    w,
-                    String::from_utf8_lossy(t.get(w).unwrap_or_default()).into_owned(),
-                )
-            })
+        t.iter()
+            .map(|(w, p)| (w, String::from_utf8_lossy(p).into_owned()))
             .collect()
     }
 
@@ -126,6 +137,8 @@ mod tests {
         let mut t = table(&[(1, "lnk")]);
         assert!(!t.insert(1, b"real/"));
         assert_eq!(t.get(1), Some(&b"lnk"[..]));
+        assert!(!t.insert(-1, b"x"));
+        assert_eq!(t.get(-1), None);
     }
 
     #[test]
@@ -170,6 +183,11 @@ mod tests {
         assert_eq!(t.find(b"t/a/bb/"), Some(3));
         assert_eq!(t.find(b"t/a/b/"), None);
         assert_eq!(t.len(), 4);
-        assert_eq!(t.wds(), &[1, 3, 4, 5]);
+        let wds: Vec<i32> = t.iter().map(|(w, _)| w).collect();
+        assert_eq!(wds, vec![1, 3, 4, 5]);
+        t.set(3, b"t/moved/");
+        assert_eq!(t.get(3), Some(&b"t/moved/"[..]));
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.remove(99), None);
     }
 }

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: rinotify vs inotify-tools (Debian's /usr/bin binaries).
+
+Builds rinotify in release mode, creates the trees and bursts itself, runs every
+scenario against the reference and ours alternately (A B A B ...), and prints the
+median of each measure and the ratio ours / reference.
+
+    python3 bench/run.py            # everything, 3 rounds
+    python3 bench/run.py --rounds 5 --only setup,events
+"""
+import argparse
+import os
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF_WAIT = "/usr/bin/inotifywait"
+REF_WATCH = "/usr/bin/inotifywatch"
+OURS = os.path.join(ROOT, "target", "release", "rinotify")
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+
+
+def spawn(binary, argv0, args, stdout=subprocess.PIPE):
+    return subprocess.Popen([argv0] + args, executable=binary, stdout=stdout,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+
+def wait_stderr(p, needle, timeout=600):
+    buf = b""
+    end = time.monotonic() + timeout
+    while needle not in buf:
+        r, _, _ = select.select([p.stderr], [], [], max(0.0, end - time.monotonic()))
+        if not r:
+            raise RuntimeError(f"timeout waiting for {needle!r}; got {buf!r}")
+        chunk = os.read(p.stderr.fileno(), 65536)
+        if not chunk:
+            raise RuntimeError(f"process ended before {needle!r}; got {buf!r}")
+        buf += chunk
+    return buf
+
+
+def finish(p, sig=signal.SIGTERM):
+    """Ends p, returns (rusage, VmHWM kB)."""
+    hwm = peak_rss(p.pid)
+    p.send_signal(sig)
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    return ru, hwm
+
+
+def peak_rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu(ru):
+    return ru.ru_utime + ru.ru_stime
+
+
+# ---------------------------------------------------------------- scenarios
+
+def make_tree(path, dirs):
+    if os.path.isdir(path) and len(os.listdir(path)) > 0:
+        return
+    os.makedirs(path, exist_ok=True)
+    width = 1000
+    for i in range(dirs // width):
+        for j in range(width):
+            os.makedirs(f"{path}/d{i:04}/e{j:04}")
+
+
+def setup_run(binary, tree):
+    """Time until `Watches established.` and peak RSS for -m -r on the tree."""
+    t0 = time.monotonic()
+    p = spawn(binary, "inotifywait", ["-m", "-r", tree])
+    wait_stderr(p, b"Watches established.")
+    t = time.monotonic() - t0
+    _, hwm = finish(p)
+    return {"setup_s": t, "setup_rss_kb": hwm}
+
+
+def burst(dirpath, n, files=64):
+    """n × open/write/close over `files` files: 3n events."""
+    fds = [f"{dirpath}/f{i}" for i in range(files)]
+    for i in range(n):
+        fd = os.open(fds[i % files], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.write(fd, b"x")
+        os.close(fd)
+
+
+def read_lines_until(p, count, timeout=120):
+    got = 0
+    end = time.monotonic() + timeout
+    fd = p.stdout.fileno()
+    while got < count:
+        r, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+        if not r:
+            raise RuntimeError(f"only {got}/{count} lines")
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        got += chunk.count(b"\n")
+    return got
+
+
+def events_run(binary, work, n, extra):
+    d = tempfile.mkdtemp(dir=work)
+    for i in range(64):
+        open(f"{d}/f{i}", "w").close()
+    p = spawn(binary, "inotifywait", ["-m", "-q"] + extra + [d])
+    while watch_count(p.pid) < 1:
+        time.sleep(0.005)
+    import threading
+    got = [0]
+    th = threading.Thread(target=lambda: got.__setitem__(0, read_lines_until(p, 3 * n)))
+    th.start()
+    burst(d, n)
+    th.join()
+    ru, hwm = finish(p)
+    shutil.rmtree(d)
+    return {"cpu_us_per_event": cpu(ru) / (3 * n) * 1e6, "lost": 3 * n - got[0], "rss_kb": hwm}
+
+
+def watch_count(pid):
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+            try:
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    c = f.read().count("inotify wd:")
+                if c:
+                    return c
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return 0
+
+
+def stats_run(binary, work, n):
+    d = tempfile.mkdtemp(dir=work)
+    for i in range(64):
+        open(f"{d}/f{i}", "w").close()
+    p = subprocess.Popen(["inotifywatch", d], executable=binary, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    wait_stderr(p, b"Finished establishing")
+    burst(d, n)
+    # Let the counter drain the queue: wait until its CPU time stops growing.
+    last = -1
+    while True:
+        time.sleep(0.2)
+        t = proc_cpu(p.pid)
+        if t == last:
+            break
+        last = t
+    p.send_signal(signal.SIGINT)
+    out = p.stdout.read()
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    total = 0
+    for line in out.decode().splitlines()[1:]:
+        total += int(line.split()[0])
+    shutil.rmtree(d)
+    return {"watch_cpu_us_per_event": cpu(ru) / (3 * n) * 1e6, "watch_lost": 3 * n - total}
+
+
+def proc_cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return int(parts[11]) + int(parts[12])
+
+
+def latency_run(binary, work, samples=300):
+    d = tempfile.mkdtemp(dir=work)
+    p = spawn(binary, "inotifywait", ["-m", "-q", "-e", "close_write", "--format", "%f", d])
+    while watch_count(p.pid) < 1:
+        time.sleep(0.005)
+    fd = p.stdout.fileno()
+    lat = []
+    for i in range(samples):
+        t0 = time.perf_counter()
+        with open(f"{d}/f{i}", "w") as f:
+            f.write("x")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            buf += os.read(fd, 4096)
+        lat.append((time.perf_counter() - t0) * 1e3)
+        time.sleep(0.002)
+    finish(p)
+    shutil.rmtree(d)
+    lat.sort()
+    return {"lat_p50_ms": lat[len(lat) // 2], "lat_p99_ms": lat[int(len(lat) * 0.99)]}
+
+
+def growth_run(binary, work, big):
+    """RSS after `big` events vs after 100,000 (no growth expected)."""
+    d = tempfile.mkdtemp(dir=work)
+    for i in range(64):
+        open(f"{d}/f{i}", "w").close()
+    p = spawn(binary, "inotifywait", ["-m", "-q", d], stdout=subprocess.DEVNULL)
+    while watch_count(p.pid) < 1:
+        time.sleep(0.005)
+    burst(d, 100_000 // 3)
+    time.sleep(0.5)
+    small = current_rss(p.pid)
+    burst(d, big // 3)
+    time.sleep(0.5)
+    large = current_rss(p.pid)
+    finish(p)
+    shutil.rmtree(d)
+    return {"rss_small_kb": small, "rss_large_kb": large}
+
+
+def current_rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ---------------------------------------------------------------- driver
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--dirs", type=int, default=150_000)
+    ap.add_argument("--events", type=int, default=100_000, help="open/write/close cycles")
+    ap.add_argument("--growth", type=int, default=10_000_000)
+    ap.add_argument("--only", default="setup,events,format,csv,stats,latency,growth")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "rinotify-bench"))
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    build()
+    os.makedirs(args.work, exist_ok=True)
+    tree = os.path.join(args.work, f"tree{args.dirs}")
+    if "setup" in only:
+        make_tree(tree, args.dirs)
+    pairs = [("ref", REF_WAIT, REF_WATCH), ("ours", OURS, OURS)]
+    results = {"ref": {}, "ours": {}}
+
+    def add(who, d):
+        for k, v in d.items():
+            results[who].setdefault(k, []).append(v)
+
+    for r in range(args.rounds):
+        for who, wait_bin, watch_bin in pairs:
+            if "setup" in only:
+                add(who, setup_run(wait_bin, tree))
+            if "events" in only:
+                add(who, {("default_" + k): v for k, v in events_run(wait_bin, args.work, args.events, []).items()})
+            if "format" in only:
+                fmt = ["--format", "%T %w%f %e", "--timefmt", "%F %T"]
+                add(who, {("format_" + k): v for k, v in events_run(wait_bin, args.work, args.events, fmt).items()})
+            if "csv" in only:
+                add(who, {("csv_" + k): v for k, v in events_run(wait_bin, args.work, args.events, ["-c"]).items()})
+            if "stats" in only:
+                add(who, stats_run(watch_bin, args.work, args.events))
+            if "latency" in only:
+                add(who, latency_run(wait_bin, args.work))
+            if "growth" in only and r == 0:
+                add(who, growth_run(wait_bin, args.work, args.growth))
+        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+
+    print(f"{'measure':32} {'reference':>12} {'rinotify':>12} {'ratio':>8}")
+    for k in results["ref"]:
+        a = statistics.median(results["ref"][k])
+        b = statistics.median(results["ours"][k])
+        ratio = f"{b / a:.2f}" if a else "-"
+        print(f"{k:32} {a:12.3f} {b:12.3f} {ratio:>8}")
+
+
+if __name__ == "__main__":
+    main()
