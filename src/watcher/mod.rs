@@ -235,7 +235,7 @@ impl Watcher {
                 if !dir.ends_with(b"/") {
                     dir.push(b'/');
                 }
-                self.walk_children(&dir, subdirs, exclusions)
+                self.walk_parallel(&dir, subdirs, exclusions)
                     .map_err(fail)?;
                 let wd = self.add_watch(&dir).map_err(fail)?;
                 self.table.insert(wd, &dir);
@@ -274,6 +274,59 @@ impl Watcher {
             Err(e) if tolerated(e) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// The initial walk on two cores: a lister thread reads directories (depth first,
+    /// emitting each directory after its children, as the reference's order) while this
+    /// thread adds the watches. Same tolerance and exclusions as [`Self::walk_dir`].
+    fn walk_parallel(
+        &mut self,
+        dir: &[u8],
+        subdirs: Vec<(Vec<u8>, bool)>,
+        exclusions: &[Vec<u8>],
+    ) -> Result<(), Errno> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>, Errno>>(64);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(LIST_BATCH);
+                let run = || -> Result<(), Errno> {
+                    for (name, _) in subdirs {
+                        let child = join_dir(dir, &name);
+                        if !walk::excluded(&child[..child.len() - 1], exclusions) {
+                            list_post_order(child, exclusions, &tx, &mut batch)?;
+                        }
+                    }
+                    Ok(())
+                };
+                let outcome = run();
+                let _ = tx.send(Ok(batch));
+                if let Err(e) = outcome {
+                    let _ = tx.send(Err(e));
+                }
+            });
+            // Dropping the receiver on an early return stops the lister at its next send.
+            for msg in rx {
+                for dir in msg? {
+                    self.walked += 1;
+                    if let Some(p) = &mut self.progress
+                        && !p()
+                    {
+                        return Err(Errno::ECANCELED);
+                    }
+                    if self.walked.is_multiple_of(DRAIN_EVERY) {
+                        let _ = self.read_append();
+                    }
+                    match self.add_watch(&dir) {
+                        Ok(wd) => {
+                            self.table.insert(wd, &dir);
+                        }
+                        Err(e) if tolerated(e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     fn walk_children(
@@ -707,6 +760,37 @@ fn passes(
     }
     subject.extend_from_slice(name);
     f.ere.is_match(subject) != f.exclude
+}
+
+/// Directories per message from the lister thread.
+const LIST_BATCH: usize = 256;
+
+/// Lists `dir` and its subdirectories depth first, sending each directory after its
+/// children. Tolerated errors (EACCES, ENOENT, ELOOP) skip a directory; others stop.
+fn list_post_order(
+    dir: Vec<u8>,
+    exclusions: &[Vec<u8>],
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<Vec<u8>>, Errno>>,
+    batch: &mut Vec<Vec<u8>>,
+) -> Result<(), Errno> {
+    let subdirs = match walk::list(&dir, true) {
+        Ok(s) => s,
+        Err(e) if tolerated(e) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for (name, _) in subdirs {
+        let child = join_dir(&dir, &name);
+        if !walk::excluded(&child[..child.len() - 1], exclusions) {
+            list_post_order(child, exclusions, tx, batch)?;
+        }
+    }
+    batch.push(dir);
+    if batch.len() >= LIST_BATCH {
+        let full = std::mem::replace(batch, Vec::with_capacity(LIST_BATCH));
+        // The receiver is gone when the walk was abandoned: stop listing.
+        tx.send(Ok(full)).map_err(|_| Errno::ECANCELED)?;
+    }
+    Ok(())
 }
 
 /// `<dir><name>/`, the name a subdirectory is reported under.
