@@ -285,7 +285,7 @@ impl Watcher {
         subdirs: Vec<(Vec<u8>, bool)>,
         exclusions: &[Vec<u8>],
     ) -> Result<(), Errno> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>, Errno>>(64);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>, Errno>>(4);
         std::thread::scope(|scope| {
             scope.spawn(move || {
                 let mut batch = Vec::with_capacity(LIST_BATCH);
