@@ -10,7 +10,8 @@ use std::path::Path;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Our `--help`: fsnotifywait's help (the "latest" style, with -I/-F/-S) with the
-/// tool name replaced by `tool` and the version line replaced by ours.
+/// tool name replaced by `tool`, the version line replaced by ours, and our one added
+/// option (`--no-dir-scan`, issue 4) listed after `-r`.
 fn expected_help(tool: &str) -> Option<Vec<u8>> {
     let fsw = Path::new("/usr/bin/fsnotifywait");
     if !fsw.exists() {
@@ -26,7 +27,13 @@ fn expected_help(tool: &str) -> Option<Vec<u8>> {
         first.starts_with("fsnotifywait "),
         "unexpected first line {first:?}"
     );
-    Some(format!("{tool} {VERSION}\n{}", rest.replace("fsnotifywait", tool)).into_bytes())
+    let rest = rest.replace("fsnotifywait", tool).replace(
+        "\t-r|--recursive\tWatch directories recursively.\n",
+        "\t-r|--recursive\tWatch directories recursively.\n\
+         \t--no-dir-scan\tWith -r, do not report what a new directory already\n\
+         \t              \tholds when it is first watched (inotify-tools' lossy way).\n",
+    );
+    Some(format!("{tool} {VERSION}\n{rest}").into_bytes())
 }
 
 fn help_case(name: &str, argv0: &str, tool: &str, args: &[&str]) {
