@@ -122,8 +122,10 @@ impl RegexOpts {
         None
     }
 
-    /// Compiles the active pattern into a filter, or the reference's error line.
-    pub fn compile(&self) -> Result<Option<crate::watcher::Filter>, &'static str> {
+    /// Compiles the active pattern into a filter, or the error line: the reference's for
+    /// a pattern glibc rejects too, one naming the pattern and the construct for one
+    /// glibc accepts but we cannot translate (back-references, say).
+    pub fn compile(&self) -> Result<Option<crate::watcher::Filter>, String> {
         let (pat, icase, exclude) =
             match (&self.exclude, &self.excludei, &self.include, &self.includei) {
                 (Some(p), _, _, _) => (p, false, true),
@@ -132,10 +134,14 @@ impl RegexOpts {
                 (_, _, _, Some(p)) => (p, true, false),
                 _ => return Ok(None),
             };
+        let kind = if exclude { "exclude" } else { "include" };
         match crate::ere::Ere::new(pat, icase) {
             Ok(ere) => Ok(Some(crate::watcher::Filter { ere, exclude })),
-            Err(_) if exclude => Err("Error in `exclude' regular expression."),
-            Err(_) => Err("Error in `include' regular expression."),
+            Err(e) if e.is_unsupported() => Err(format!(
+                "Error in `{kind}' regular expression '{}': {e}.",
+                String::from_utf8_lossy(pat)
+            )),
+            Err(_) => Err(format!("Error in `{kind}' regular expression.")),
         }
     }
 }

@@ -418,7 +418,6 @@ scenarios! {
     j_exclude_empty_matches_everything => w(["-q", "-t", "1", "-e", "create", "--exclude=", "."])
         .q(1).sh("touch x");
 
-    j_rx_backreference => rx("--exclude", "(a)\\1", RX_NAMES, "zz");
     j_rx_bracket_close_first => rx("--exclude", "[]a]", RX_NAMES, "zz");
     j_rx_negated_bracket_close_first => rx("--exclude", "[^]a]x", RX_NAMES, "zz");
     j_rx_word_boundaries_gnu => rx("--exclude", "\\<ab\\>", RX_NAMES, "zz");

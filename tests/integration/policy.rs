@@ -408,3 +408,18 @@ fn format_cap_cuts_substitution() {
         },
     );
 }
+
+#[test]
+fn regex_backreference_rejected_clearly() {
+    // glibc accepts back-references; the translator cannot, so the message names the
+    // pattern and the construct instead of claiming the pattern is invalid.
+    expect(
+        "regex_backreference_rejected_clearly",
+        w(["--exclude", "(a)\\1", "."]),
+        Expect {
+            stdout: b"",
+            stderr: b"Error in `exclude' regular expression '(a)\\1': back-reference `\\1` is not supported (use `[1]` for a literal digit).\n",
+            status: 1,
+        },
+    );
+}
