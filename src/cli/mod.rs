@@ -8,11 +8,106 @@ pub mod watch;
 use std::io::Read;
 
 use crate::event;
-use crate::output::{eprintln_bytes, strerror};
+use crate::output::{eprintln_bytes, strerror, write_all};
 use nix::errno::Errno;
 
 /// What an applet's option parsing decided: run, or exit with a status now.
 pub type Parsed<T> = Result<T, i32>;
+
+/// The options both applets share: what to watch and which events.
+#[derive(Debug, Default, Clone)]
+pub struct WatchSet {
+    /// Bits from `-e`; 0 means all events.
+    pub events: u32,
+    pub timeout: i64,
+    pub recursive: bool,
+    pub no_deref: bool,
+    /// `--no-dir-scan`: do not report what a new directory already holds.
+    pub no_dir_scan: bool,
+    pub regex: RegexOpts,
+    pub fromfile: Option<Vec<u8>>,
+    pub operands: Vec<Vec<u8>>,
+}
+
+impl WatchSet {
+    /// The events asked for (all twelve when `-e` was not given or worth nothing).
+    pub fn mask(&self) -> u32 {
+        if self.events == 0 {
+            event::bits::ALL_EVENTS
+        } else {
+            self.events
+        }
+    }
+
+    /// Handles one shared option as the reference's option loop does. `Ok(false)` means
+    /// the option is the applet's own; `Err(status)` means exit now (help, version, or a
+    /// message already printed).
+    pub fn option(
+        &mut self,
+        opt: char,
+        val: Vec<u8>,
+        tool: &str,
+        help: &str,
+        prog: &[u8],
+    ) -> Parsed<bool> {
+        match opt {
+            'h' => {
+                let _ = write_all(1, help_text(help, tool).as_bytes());
+                return Err(1);
+            }
+            'V' => {
+                let _ = write_all(
+                    1,
+                    format!("{tool} {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+                );
+                return Err(0);
+            }
+            'e' => match parse_events(&val) {
+                Ok(bits) => self.events |= bits,
+                Err(m) => return Err(fail(&[m])),
+            },
+            't' => match parse_timeout(&val) {
+                Ok(t) => self.timeout = t,
+                Err(lines) => return Err(fail(&lines)),
+            },
+            'r' => self.recursive = true,
+            'P' => self.no_deref = true,
+            'I' => {}
+            'N' => self.no_dir_scan = true,
+            'F' | 'S' => {
+                let mut m = prog.to_vec();
+                m.extend_from_slice(
+                    b": fanotify (-F/--fanotify, -S/--filesystem) is not supported yet",
+                );
+                eprintln_bytes(&m);
+                return Err(1);
+            }
+            '4' => {
+                if self.fromfile.is_some() {
+                    return Err(fail(&["Multiple --fromfile options given.".to_string()]));
+                }
+                self.fromfile = Some(val);
+            }
+            'x' | 'X' | 'i' | 'j' => self.regex.set(opt, val),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// Prints the lines on stderr; the exit status for them.
+fn fail(lines: &[String]) -> i32 {
+    for l in lines {
+        complain(l);
+    }
+    1
+}
+
+/// Prints one usage complaint on stderr; the exit status for it.
+pub fn complain(line: &str) -> i32 {
+    eprintln_bytes(line.as_bytes());
+    1
+}
 
 /// `-t` as `strtol(arg, &end, 10)` with inotify-tools' checks, or the message lines.
 pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<String>> {

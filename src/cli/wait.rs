@@ -1,9 +1,9 @@
 //! inotifywait's options: the getopt grammar, the option loop with its immediate aborts,
 //! and the post-parse checks in the reference's order, producing a typed [`WaitConfig`].
 
-use super::{Parsed, RegexOpts, help_text, parse_events, parse_timeout};
+use super::{Parsed, WatchSet, complain as err};
 use crate::getopt::{self, LongOpt, Spec};
-use crate::output::{eprintln_bytes, write_all};
+use crate::output::eprintln_bytes;
 
 /// Long options in the reference's table order (glibc lists ambiguities in this order).
 const LONG: &[LongOpt] = &[
@@ -45,85 +45,38 @@ pub struct WaitConfig {
     pub monitor: bool,
     pub daemon: bool,
     pub syslog: bool,
-    pub recursive: bool,
-    pub no_deref: bool,
     pub quiet: u32,
     pub csv: bool,
     pub format: Option<Vec<u8>>,
     pub no_newline: bool,
     pub timefmt: Option<Vec<u8>>,
-    pub timeout: i64,
-    /// Bits from `-e`; 0 means all events.
-    pub events: u32,
-    pub regex: RegexOpts,
-    pub fromfile: Option<Vec<u8>>,
     pub outfile: Option<Vec<u8>>,
-    pub operands: Vec<Vec<u8>>,
-    /// `--no-dir-scan`: do not report what a new directory already holds.
-    pub no_dir_scan: bool,
-}
-
-fn err(line: &str) {
-    eprintln_bytes(line.as_bytes());
+    pub set: WatchSet,
 }
 
 /// Runs the option loop and post-parse checks; `tool` names the help text, `prog` is
 /// argv[0] as invoked (for getopt's messages).
 pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
     let p = getopt::parse(&SPEC, prog, args);
-    let mut c = WaitConfig {
-        operands: p.operands,
-        ..WaitConfig::default()
-    };
+    let mut c = WaitConfig::default();
+    c.set.operands = p.operands;
     for (opt, val) in p.opts {
         let val = val.unwrap_or_default();
+        if c.set.option(
+            opt,
+            val.clone(),
+            tool,
+            include_str!("../help/wait.txt"),
+            prog,
+        )? {
+            continue;
+        }
         match opt {
-            'h' => {
-                let _ = write_all(
-                    1,
-                    help_text(include_str!("../help/wait.txt"), tool).as_bytes(),
-                );
-                return Err(1);
-            }
-            'V' => {
-                let _ = write_all(
-                    1,
-                    format!("{tool} {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-                );
-                return Err(0);
-            }
-            'e' => match parse_events(&val) {
-                Ok(bits) => c.events |= bits,
-                Err(m) => {
-                    err(&m);
-                    return Err(1);
-                }
-            },
             'm' => c.monitor = true,
             'q' => c.quiet += 1,
-            't' => match parse_timeout(&val) {
-                Ok(t) => c.timeout = t,
-                Err(lines) => {
-                    for l in lines {
-                        err(&l);
-                    }
-                    return Err(1);
-                }
-            },
             'f' => {
                 err("The '--filename' option no longer exists.  The option it enabled in earlier");
                 err("versions of inotifywait is now turned on by default.");
-                return Err(1);
-            }
-            'r' => c.recursive = true,
-            'I' => {}
-            'N' => c.no_dir_scan = true,
-            'F' | 'S' => {
-                let mut m = prog.to_vec();
-                m.extend_from_slice(
-                    b": fanotify (-F/--fanotify, -S/--filesystem) is not supported yet",
-                );
-                eprintln_bytes(&m);
                 return Err(1);
             }
             'c' => c.csv = true,
@@ -133,7 +86,6 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
                 c.syslog = true;
             }
             's' => c.syslog = true,
-            'P' => c.no_deref = true,
             'o' => {
                 if c.outfile.is_some() {
                     err("Multiple --outfile options given.");
@@ -144,14 +96,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
             '1' => c.format = Some(val),
             '2' => c.no_newline = true,
             '3' => c.timefmt = Some(val),
-            '4' => {
-                if c.fromfile.is_some() {
-                    err("Multiple --fromfile options given.");
-                    return Err(1);
-                }
-                c.fromfile = Some(val);
-            }
-            other => c.regex.set(other, val),
+            _ => {} // every other option is shared (WatchSet::option)
         }
     }
     if let Some(e) = &p.error {
@@ -161,10 +106,10 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
         err(m);
         return Err(1);
     }
-    if c.regex.exclude_count > 1 {
+    if c.set.regex.exclude_count > 1 {
         err("--exclude: only the last option will be taken into consideration.");
     }
-    if c.regex.excludei_count > 1 {
+    if c.set.regex.excludei_count > 1 {
         err("--excludei: only the last option will be taken into consideration.");
     }
     if p.error.is_some() {
@@ -175,7 +120,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
 
 /// The post-parse consistency checks; the first failure wins.
 fn check(c: &WaitConfig) -> Option<&'static str> {
-    if let Some(m) = c.regex.conflict() {
+    if let Some(m) = c.set.regex.conflict() {
         return Some(m);
     }
     if c.csv && c.format.is_some() {

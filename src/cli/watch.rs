@@ -1,10 +1,10 @@
 //! inotifywatch's options: the getopt grammar, the option loop (sort keys checked as they
 //! come), and the post-parse checks, producing a typed [`WatchConfig`].
 
-use super::{Parsed, RegexOpts, help_text, parse_events, parse_timeout};
+use super::{Parsed, WatchSet, complain as err};
 use crate::event::{bits, parse_event_list};
 use crate::getopt::{self, LongOpt, Spec};
-use crate::output::{eprintln_bytes, write_all};
+use crate::output::eprintln_bytes;
 use crate::stats::{COLUMNS, Sort, SortKey};
 
 /// Long options in the reference's table order (glibc lists ambiguities in this order).
@@ -40,24 +40,10 @@ pub const SPEC: Spec = Spec {
 pub struct WatchConfig {
     pub verbose: u32,
     pub zero: bool,
-    pub recursive: bool,
-    pub no_deref: bool,
-    pub timeout: i64,
-    /// Bits from `-e`; 0 means all events.
-    pub events: u32,
     pub sort: Sort,
     /// The sort key's bit when it names an event (checked against the mask after parsing).
     sort_bit: u32,
-    pub regex: RegexOpts,
-    pub fromfile: Option<Vec<u8>>,
-    pub operands: Vec<Vec<u8>>,
-    /// `--no-dir-scan`: do not report what a new directory already holds.
-    pub no_dir_scan: bool,
-}
-
-fn err(line: &str) -> i32 {
-    eprintln_bytes(line.as_bytes());
-    1
+    pub set: WatchSet,
 }
 
 /// Reads a sort key: `total` or one event; the reference's messages otherwise.
@@ -96,41 +82,21 @@ fn sort_key(arg: &[u8]) -> Result<(SortKey, u32), String> {
 /// Runs the option loop and post-parse checks.
 pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WatchConfig> {
     let p = getopt::parse(&SPEC, prog, args);
-    let mut c = WatchConfig {
-        operands: p.operands,
-        ..WatchConfig::default()
-    };
+    let mut c = WatchConfig::default();
+    c.set.operands = p.operands;
     let mut sort_given = false;
     for (opt, val) in p.opts {
         let val = val.unwrap_or_default();
+        if c.set.option(
+            opt,
+            val.clone(),
+            tool,
+            include_str!("../help/watch.txt"),
+            prog,
+        )? {
+            continue;
+        }
         match opt {
-            'h' => {
-                let _ = write_all(
-                    1,
-                    help_text(include_str!("../help/watch.txt"), tool).as_bytes(),
-                );
-                return Err(1);
-            }
-            'V' => {
-                let _ = write_all(
-                    1,
-                    format!("{tool} {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-                );
-                return Err(0);
-            }
-            'e' => match parse_events(&val) {
-                Ok(b) => c.events |= b,
-                Err(m) => return Err(err(&m)),
-            },
-            't' => match parse_timeout(&val) {
-                Ok(t) => c.timeout = t,
-                Err(lines) => {
-                    for l in lines {
-                        err(&l);
-                    }
-                    return Err(1);
-                }
-            },
             'v' => c.verbose += 1,
             'z' => c.zero = true,
             'a' | 'd' => {
@@ -151,38 +117,16 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WatchConfig> {
                 };
                 c.sort_bit = bit;
             }
-            'r' => c.recursive = true,
-            'P' => c.no_deref = true,
-            'I' => {}
-            'N' => c.no_dir_scan = true,
-            'F' | 'S' => {
-                let mut m = prog.to_vec();
-                m.extend_from_slice(
-                    b": fanotify (-F/--fanotify, -S/--filesystem) is not supported yet",
-                );
-                eprintln_bytes(&m);
-                return Err(1);
-            }
-            '4' => {
-                if c.fromfile.is_some() {
-                    return Err(err("Multiple --fromfile options given."));
-                }
-                c.fromfile = Some(val);
-            }
-            other => c.regex.set(other, val),
+            _ => {} // every other option is shared (WatchSet::option)
         }
     }
     if let Some(e) = &p.error {
         eprintln_bytes(e);
     }
-    if let Some(m) = c.regex.conflict() {
+    if let Some(m) = c.set.regex.conflict() {
         return Err(err(m));
     }
-    let mask = if c.events == 0 {
-        bits::ALL_EVENTS
-    } else {
-        c.events
-    };
+    let mask = c.set.mask();
     if c.sort_bit != 0 && (mask & c.sort_bit == 0 || c.sort.key == SortKey::Column(usize::MAX)) {
         return Err(err("Can't sort by an event which isn't being watched for!"));
     }

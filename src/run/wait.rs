@@ -22,16 +22,12 @@ pub const OVERFLOW_WARNING: &[u8] =
 /// Runs inotifywait with a parsed configuration; returns the exit status.
 pub fn run(c: WaitConfig) -> i32 {
     crate::timefmt::init();
-    let user_mask = if c.events == 0 {
-        bits::ALL_EVENTS
-    } else {
-        c.events
-    };
+    let user_mask = c.set.mask();
     let mut kernel_mask = user_mask;
-    if c.monitor && c.recursive {
+    if c.monitor && c.set.recursive {
         kernel_mask |= bits::CREATE | bits::MOVED_TO | bits::MOVED_FROM;
     }
-    if c.no_deref {
+    if c.set.no_deref {
         kernel_mask |= bits::DONT_FOLLOW;
     }
     let mut diag = if c.syslog {
@@ -41,9 +37,9 @@ pub fn run(c: WaitConfig) -> i32 {
     };
     let opts = Options {
         mask: kernel_mask,
-        recursive: c.recursive,
-        track: c.monitor && c.recursive,
-        scan_new: !c.no_dir_scan,
+        recursive: c.set.recursive,
+        track: c.monitor && c.set.recursive,
+        scan_new: !c.set.no_dir_scan,
         burst_pause: super::BURST_PAUSE_WAIT,
         filter: None,
     };
@@ -54,7 +50,7 @@ pub fn run(c: WaitConfig) -> i32 {
             return 1;
         }
     };
-    match c.regex.compile() {
+    match c.set.regex.compile() {
         Ok(f) => watcher.set_filter(f),
         Err(m) => {
             eprintln_bytes(m.as_bytes());
@@ -72,7 +68,7 @@ pub fn run(c: WaitConfig) -> i32 {
         None if c.csv => Layout::Csv,
         None => Layout::Default,
     };
-    let paths = PathList::build(c.fromfile.as_deref(), &c.operands);
+    let paths = PathList::build(c.set.fromfile.as_deref(), &c.set.operands);
     if paths.watch.is_empty() {
         eprintln_bytes(b"No files specified to watch!");
         return 1;
@@ -112,7 +108,7 @@ pub fn run(c: WaitConfig) -> i32 {
         }
     }
     if c.quiet == 0 {
-        if c.recursive {
+        if c.set.recursive {
             diag.line(b"Setting up watches.  Beware: since -r was given, this may take a while!");
         } else {
             diag.line(b"Setting up watches.");
@@ -127,11 +123,11 @@ pub fn run(c: WaitConfig) -> i32 {
     if c.quiet == 0 {
         diag.line(b"Watches established.");
     }
-    if c.timeout < 0 {
+    if c.set.timeout < 0 {
         eprintln_bytes(b"Negative timeout specified - abort!");
         return 1;
     }
-    let timeout = (c.timeout > 0).then(|| Duration::from_secs(c.timeout.unsigned_abs()));
+    let timeout = (c.set.timeout > 0).then(|| Duration::from_secs(c.set.timeout.unsigned_abs()));
     let mut fmt = Formatter::new(layout);
     let print = c.quiet < 2;
     loop {

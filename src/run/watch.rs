@@ -45,18 +45,14 @@ pub fn run(c: WatchConfig) -> i32 {
         eprintln_bytes(b"Couldn't set up signal handling.");
         return 1;
     };
-    let mask = if c.events == 0 {
-        bits::ALL_EVENTS
-    } else {
-        c.events
-    };
-    let kernel_mask = if c.no_deref {
+    let mask = c.set.mask();
+    let kernel_mask = if c.set.no_deref {
         mask | bits::DONT_FOLLOW
     } else {
         mask
     };
     let diag = Diag::stderr();
-    let filter = match c.regex.compile() {
+    let filter = match c.set.regex.compile() {
         Ok(f) => f,
         Err(m) => {
             eprintln_bytes(m.as_bytes());
@@ -65,9 +61,9 @@ pub fn run(c: WatchConfig) -> i32 {
     };
     let opts = Options {
         mask: kernel_mask,
-        recursive: c.recursive,
-        track: c.recursive,
-        scan_new: !c.no_dir_scan,
+        recursive: c.set.recursive,
+        track: c.set.recursive,
+        scan_new: !c.set.no_dir_scan,
         burst_pause: super::BURST_PAUSE_WATCH,
         filter,
     };
@@ -78,7 +74,7 @@ pub fn run(c: WatchConfig) -> i32 {
             return 1;
         }
     };
-    let paths = PathList::build(c.fromfile.as_deref(), &c.operands);
+    let paths = PathList::build(c.set.fromfile.as_deref(), &c.set.operands);
     if paths.watch.is_empty() {
         eprintln_bytes(b"No files specified to watch!");
         return 1;
@@ -107,7 +103,7 @@ pub fn run(c: WatchConfig) -> i32 {
     let check = check_interrupts.clone();
     watcher.set_progress(Some(Box::new(check_interrupts)));
     for path in &paths.watch {
-        let verbose = c.verbose > 0 && c.recursive;
+        let verbose = c.verbose > 0 && c.set.recursive;
         if verbose {
             let mut m = b"Setting up watch(es) on ".to_vec();
             m.extend_from_slice(path);
@@ -134,12 +130,12 @@ pub fn run(c: WatchConfig) -> i32 {
         eprintln_bytes(format!("Total of {} watches.", watcher.table().len()).as_bytes());
     }
     eprintln_bytes(b"Finished establishing watches, now collecting statistics.");
-    if c.timeout < 0 {
+    if c.set.timeout < 0 {
         eprintln_bytes(b"Negative timeout specified - abort!");
         return 1;
     }
-    if c.verbose > 0 && c.timeout > 0 {
-        eprintln_bytes(format!("Will listen for events for {} seconds.", c.timeout).as_bytes());
+    if c.verbose > 0 && c.set.timeout > 0 {
+        eprintln_bytes(format!("Will listen for events for {} seconds.", c.set.timeout).as_bytes());
     }
 
     // From now on INT, TERM and HUP end the collection and USR1 asks for the table.
@@ -151,8 +147,8 @@ pub fn run(c: WatchConfig) -> i32 {
         eprintln_bytes(b"Couldn't set up signal handling.");
         return 1;
     }
-    let deadline =
-        (c.timeout > 0).then(|| Instant::now() + Duration::from_secs(c.timeout.unsigned_abs()));
+    let deadline = (c.set.timeout > 0)
+        .then(|| Instant::now() + Duration::from_secs(c.set.timeout.unsigned_abs()));
     let mut stats = Stats::new();
     let mut overflows = 0u64;
     'collect: loop {
