@@ -1,18 +1,23 @@
 //! The single integration-test crate: the harness (`util`), the scenario builder and
 //! drivers (`scenario`), the differential suite against the reference inotifywait
 //! (`compat`), the policy tests with written-out expectations (`policy`), and topic
-//! modules built on the same harness (`live`, `noloss`, `watch_live`).
+//! modules built on the same harness (`live`, `noloss`, `watch_live`), the
+//! inotifywatch differential suite (`watch_compat`) and the golden files (`golden`).
 
 mod compat;
+mod golden;
 mod live;
 mod noloss;
 mod policy;
 mod scenario;
 mod util;
+mod watch_compat;
 mod watch_live;
 
-/// The differential suite must keep its promised size (checked at compile time).
+/// The differential suites must keep their promised size (checked at compile time).
 const _: () = assert!(compat::SCENARIOS >= 70);
+const _: () = assert!(watch_compat::SCENARIOS >= 20);
+const _: () = assert!(golden::GOLDENS.len() >= 20);
 
 /// The harness's own helpers behave.
 #[test]

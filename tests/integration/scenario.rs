@@ -29,10 +29,12 @@ pub struct Sc {
     /// Rewrites *our* stderr only, for the policy's intended additions (e.g. the
     /// `Watching new directory` lines of `-m -r`).
     pub ours_stderr: Option<Normalize>,
+    /// The reference binary this scenario is compared with.
+    pub reference: &'static str,
 }
 
 /// A scenario running `inotifywait ARGS` (`{dir}` in an argument is replaced by the
-/// absolute scenario directory).
+/// absolute scenario directory, `{dir-rel}` by the same without its leading `/`).
 pub fn w<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sc {
     Sc {
         setup: String::new(),
@@ -46,6 +48,16 @@ pub fn w<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sc {
         filter: None,
         precheck: None,
         ours_stderr: None,
+        reference: util::REFERENCE,
+    }
+}
+
+/// A scenario running `inotifywatch ARGS` against the reference inotifywatch.
+pub fn s<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sc {
+    Sc {
+        argv0: "inotifywatch".into(),
+        reference: util::REFERENCE_WATCH,
+        ..w(args)
     }
 }
 
@@ -89,6 +101,15 @@ impl Sc {
     pub fn sig(mut self, sig: i32) -> Self {
         self.steps.push(Step::Signal(sig));
         self
+    }
+    /// Readiness of inotifywatch: wait for `Finished establishing watches, now
+    /// collecting statistics.` on stderr.
+    pub fn ready(self) -> Self {
+        self.err("Finished establishing watches, now collecting statistics.\n")
+    }
+    /// Action: wait until every queued event has been read and handled.
+    pub fn drained(self) -> Self {
+        self.step(Step::Drained)
     }
     /// Action: SIGTERM (the usual end of a monitor scenario, after a sentinel).
     pub fn term(self) -> Self {
@@ -168,7 +189,10 @@ impl Sc {
             .args
             .iter()
             .map(|a| match a.to_str() {
-                Some(s) if s.contains("{dir}") => s.replace("{dir}", d).into(),
+                Some(s) if s.contains("{dir") => s
+                    .replace("{dir}", d)
+                    .replace("{dir-rel}", d.trim_start_matches('/'))
+                    .into(),
                 _ => a.clone(),
             })
             .collect();
@@ -200,18 +224,22 @@ pub fn run_once(group: &str, name: &str, program: &Path, sc: &Sc) -> Outcome {
 /// (rebuilt identically in between); stdout, stderr, exit status and outfile must be
 /// byte-identical.
 pub fn differential(name: &str, sc: Sc) {
-    if !util::reference_available() {
+    if !util::reference_available(sc.reference) {
         println!("skipped: reference not installed");
         return;
     }
-    const GROUP: &str = "rinotify-compat";
-    if !sc.applicable(GROUP, name) {
+    let group = if sc.reference == util::REFERENCE {
+        "rinotify-compat"
+    } else {
+        "rinotify-watch-compat"
+    };
+    if !sc.applicable(group, name) {
         println!("skipped: precheck failed");
         return;
     }
     let reference = apply(
         sc.normalize,
-        run_once(GROUP, name, Path::new(util::REFERENCE), &sc),
+        run_once(group, name, Path::new(sc.reference), &sc),
     );
     if std::env::var_os("RINOTIFY_COMPAT_DUMP").is_some() {
         eprintln!("{}", util::dump(&format!("{name} (reference)"), &reference));
@@ -222,7 +250,7 @@ pub fn differential(name: &str, sc: Sc) {
             util::dump("reference", &reference)
         );
     }
-    let mut ours = apply(sc.normalize, run_once(GROUP, name, &util::ours(), &sc));
+    let mut ours = apply(sc.normalize, run_once(group, name, &util::ours(), &sc));
     if let Some(f) = sc.ours_stderr {
         ours.stderr = f(&ours.stderr);
     }
@@ -235,7 +263,7 @@ pub fn differential(name: &str, sc: Sc) {
             util::dump("ours", &ours)
         );
     }
-    util::wipe(&std::env::temp_dir().join(GROUP).join(name));
+    util::wipe(&std::env::temp_dir().join(group).join(name));
 }
 
 /// Expected result of a policy test.

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// The reference binary.
 pub const REFERENCE: &str = "/usr/bin/inotifywait";
+/// The reference inotifywatch.
+pub const REFERENCE_WATCH: &str = "/usr/bin/inotifywatch";
 /// Hard deadline for any single wait (readiness, a step, the final exit).
 pub const STEP_DEADLINE: Duration = Duration::from_secs(10);
 /// Hard deadline for one whole run.
@@ -34,9 +36,9 @@ pub fn ours() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/rinotify")
 }
 
-/// Whether the reference binary is installed.
-pub fn reference_available() -> bool {
-    Path::new(REFERENCE).exists()
+/// Whether a reference binary (`REFERENCE`, `REFERENCE_WATCH`) is installed.
+pub fn reference_available(reference: &str) -> bool {
+    Path::new(reference).exists()
 }
 
 /// When the binary counts as ready and the actions may start.
@@ -72,6 +74,9 @@ pub enum Step {
     DaemonExit,
     /// Wait until the stdout filter (`Run::filter`, e.g. `head -n1`) has exited.
     WaitFilterExit,
+    /// Wait until the process has read and handled every queued inotify event: its
+    /// inotify queues are empty and it sleeps in poll/select (see [`drained`]).
+    Drained,
 }
 
 /// What is written to the child's stdin.
@@ -172,6 +177,61 @@ pub fn watch_count(pid: u32) -> usize {
                 .count()
         })
         .sum()
+}
+
+/// Whether `pid` sleeps in poll/select (its only blocking point while collecting).
+fn sleeps_in_poll(pid: u32) -> bool {
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let sleeping = state
+        .rsplit_once(')')
+        .is_some_and(|(_, rest)| rest.trim_start().starts_with('S'));
+    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    sleeping && (wchan.contains("poll") || wchan.contains("select"))
+}
+
+/// Bytes queued on every inotify fd of `pid` (duplicated with pidfd_getfd(2), then
+/// FIONREAD); `None` if they cannot be inspected.
+fn queued_bytes(pid: u32) -> Option<usize> {
+    let fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == "anon_inode:inotify")
+        })
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    // SAFETY: plain syscalls on descriptors owned and closed here.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) as i32;
+        if pidfd < 0 {
+            return None;
+        }
+        let mut total = Some(0usize);
+        for fd in fds {
+            let dup = libc::syscall(libc::SYS_pidfd_getfd, pidfd, fd, 0) as i32;
+            let mut n: libc::c_int = 0;
+            if dup < 0 || libc::ioctl(dup, libc::FIONREAD, &mut n) < 0 {
+                total = None;
+            } else {
+                total = total.map(|t| t + n as usize);
+            }
+            if dup >= 0 {
+                libc::close(dup);
+            }
+        }
+        libc::close(pidfd);
+        total
+    }
+}
+
+/// Whether `pid` has consumed everything queued so far: its inotify queues are empty
+/// and, checked afterwards, it sleeps in poll/select, i.e. it has also handled what it
+/// read (both the reference and ours block only there, on the main thread, which is
+/// the one that reads the events). Events are queued by the kernel synchronously with
+/// the actions, so after the actions this is a safe sync point before a signal that
+/// ends the run.
+pub fn drained(pid: u32) -> bool {
+    sleeps_in_poll(pid) && queued_bytes(pid) == Some(0) && sleeps_in_poll(pid)
 }
 
 fn status_code(st: ExitStatus) -> i32 {
@@ -461,6 +521,9 @@ pub fn execute(run: &Run) -> Outcome {
                     });
                     daemon = found;
                     ok
+                }
+                Step::Drained => {
+                    live.wait_for("the inotify queue to be drained", true, |l| drained(l.pid))
                 }
                 Step::WaitFilterExit => match filter.as_mut() {
                     Some(f) => live.wait_for("the stdout filter to exit", false, |_| {
