@@ -185,26 +185,34 @@ def proc_cpu(pid):
     return int(parts[11]) + int(parts[12])
 
 
-def latency_run(binary, work, samples=300):
-    d = tempfile.mkdtemp(dir=work)
-    p = spawn(binary, "inotifywait", ["-m", "-q", "-e", "close_write", "--format", "%f", d])
-    while watch_count(p.pid) < 1:
-        time.sleep(0.005)
-    fd = p.stdout.fileno()
-    lat = []
+def latency_pair(ref_bin, ours_bin, work, samples=1000):
+    """Write -> line readable, for both tools at once: each watches its own directory and
+    the samples alternate between them, so both see the same machine conditions."""
+    procs = []
+    for binary in (ref_bin, ours_bin):
+        d = tempfile.mkdtemp(dir=work)
+        p = spawn(binary, "inotifywait", ["-m", "-q", "-e", "close_write", "--format", "%f", d])
+        while watch_count(p.pid) < 1:
+            time.sleep(0.005)
+        procs.append((d, p, []))
     for i in range(samples):
-        t0 = time.perf_counter()
-        with open(f"{d}/f{i}", "w") as f:
-            f.write("x")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            buf += os.read(fd, 4096)
-        lat.append((time.perf_counter() - t0) * 1e3)
-        time.sleep(0.002)
-    finish(p)
-    shutil.rmtree(d)
-    lat.sort()
-    return {"lat_p50_ms": lat[len(lat) // 2], "lat_p99_ms": lat[int(len(lat) * 0.99)]}
+        for d, p, lat in procs:
+            fd = p.stdout.fileno()
+            t0 = time.perf_counter()
+            with open(f"{d}/f{i}", "w") as f:
+                f.write("x")
+            buf = b""
+            while not buf.endswith(b"\n"):
+                buf += os.read(fd, 4096)
+            lat.append((time.perf_counter() - t0) * 1e3)
+            time.sleep(0.001)
+    out = []
+    for d, p, lat in procs:
+        finish(p)
+        shutil.rmtree(d)
+        lat.sort()
+        out.append({"lat_p50_ms": lat[len(lat) // 2], "lat_p99_ms": lat[int(len(lat) * 0.99)]})
+    return out
 
 
 def growth_run(binary, work, big):
@@ -271,10 +279,12 @@ def main():
                 add(who, {("csv_" + k): v for k, v in events_run(wait_bin, args.work, args.events, ["-c"]).items()})
             if "stats" in only:
                 add(who, stats_run(watch_bin, args.work, args.events))
-            if "latency" in only:
-                add(who, latency_run(wait_bin, args.work))
             if "growth" in only and r == 0:
                 add(who, growth_run(wait_bin, args.work, args.growth))
+        if "latency" in only:
+            ref_lat, ours_lat = latency_pair(REF_WAIT, OURS, args.work)
+            add("ref", ref_lat)
+            add("ours", ours_lat)
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     print(f"{'measure':32} {'reference':>12} {'rinotify':>12} {'ratio':>8}")

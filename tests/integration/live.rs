@@ -32,6 +32,16 @@ fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> JoinH
     })
 }
 
+impl Drop for Live {
+    /// A failed assertion must not leave the process running (holding watches).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Live {
     pub fn start(argv0: &str, args: &[&str], cwd: &Path) -> Live {
         use std::os::unix::process::CommandExt;
