@@ -20,17 +20,16 @@ pub struct Sink {
 
 impl Sink {
     pub fn stdout() -> Sink {
-        Sink {
-            fd: libc::STDOUT_FILENO,
-            buf: Vec::with_capacity(FLUSH_AT * 2),
-        }
+        Sink::to_fd(libc::STDOUT_FILENO)
     }
 
     pub fn to_fd(fd: RawFd) -> Sink {
-        Sink {
-            fd,
-            buf: Vec::with_capacity(FLUSH_AT * 2),
-        }
+        // Room for a full batch plus one maximal line, touched once now so that memory
+        // use does not creep up as bursts first reach deeper into the buffer.
+        let mut buf = Vec::with_capacity(FLUSH_AT + 2 * 4096);
+        buf.resize(buf.capacity(), 0xff);
+        buf.clear();
+        Sink { fd, buf }
     }
 
     /// Flushes if the buffer grew large.
