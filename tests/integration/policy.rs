@@ -334,7 +334,7 @@ fn recreated_then_renamed_dir_uses_new_name() {
 
 /// `-F`/`-S` (and the fsnotify* names): one line on stderr saying fanotify is not
 /// supported yet, nothing on stdout, exit 1.
-fn fanotify_unsupported(name: &str, sc: Sc) {
+pub fn fanotify_unsupported(name: &str, sc: Sc) {
     let o: Outcome = run_once("rinotify-policy", name, &util::ours(), &sc);
     let err = o.stderr_text();
     assert!(

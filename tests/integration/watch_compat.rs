@@ -467,20 +467,7 @@ fn watch_fanotify_unsupported() {
         s(["."]).argv0("fsnotifywatch"),
     ];
     for (i, sc) in cases.into_iter().enumerate() {
-        let name = format!("watch_fanotify_unsupported_{i}");
-        let o = run_once("rinotify-policy", &name, &util::ours(), &sc);
-        let err = o.stderr_text();
-        assert!(
-            o.problems.is_empty()
-                && o.status == Some(1)
-                && o.stdout.is_empty()
-                && err.lines().count() == 1
-                && err.ends_with('\n')
-                && err.to_lowercase().contains("fanotify"),
-            "case {i}: expected one line about fanotify on stderr and exit 1\n{}",
-            util::dump("ours", &o)
-        );
-        util::wipe(&std::env::temp_dir().join("rinotify-policy").join(name));
+        crate::policy::fanotify_unsupported(&format!("watch_fanotify_unsupported_{i}"), sc);
     }
 }
 
