@@ -8,6 +8,7 @@ mod compat;
 mod golden;
 mod live;
 mod noloss;
+mod output;
 mod policy;
 mod scenario;
 mod util;
