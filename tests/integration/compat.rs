@@ -3,29 +3,9 @@
 //! must match byte for byte (COMPAT.md §1–§3, checklist items where [=] or where our
 //! policy follows Debian). Policy-dependent scenarios live in `policy.rs`.
 
-use crate::scenario::{Sc, cookies, differential, w};
+use crate::scenario::{CAN_MOUNT, F, Sc, cookies, differential, w};
 use crate::util::Step;
 use libc::{SIGHUP, SIGINT};
-
-/// Declares one `#[test]` per scenario, plus `SCENARIOS`, the number of them.
-macro_rules! scenarios {
-    ($($name:ident => $spec:expr;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                differential(stringify!($name), $spec);
-            }
-        )*
-        /// Number of differential scenarios.
-        pub const SCENARIOS: usize = [$(stringify!($name)),*].len();
-    };
-}
-
-/// A file `f` exists.
-const F: &str = "touch f";
-
-/// Mounting a tmpfs works here (root in the sandbox/CI).
-const CAN_MOUNT: &str = "mkdir m && mount -t tmpfs none m && umount m";
 
 /// `m/` is a fresh tmpfs holding a file `f`.
 const TMPFS: &str = "mkdir m && mount -t tmpfs none m && touch m/f";

@@ -4,13 +4,14 @@
 //! modules built on the same harness (`live`, `noloss`, `watch_live`), the
 //! inotifywatch differential suite (`watch_compat`) and the golden files (`golden`).
 
+#[macro_use]
+mod scenario;
 mod compat;
 mod golden;
 mod live;
 mod noloss;
 mod output;
 mod policy;
-mod scenario;
 mod util;
 mod watch_compat;
 mod watch_live;

@@ -332,9 +332,9 @@ fn recreated_then_renamed_dir_uses_new_name() {
     );
 }
 
-/// `-F`/`-S` (and the fsnotify* names): one line on stderr saying fanotify is not
-/// supported yet, nothing on stdout, exit 1.
-pub fn fanotify_unsupported(name: &str, sc: Sc) {
+/// Ours alone: exactly one line on stderr, containing `needle`,
+/// nothing on stdout, exit 1 — the shape of every error for options the reference lacks.
+pub fn one_line_error(name: &str, sc: Sc, needle: &str) {
     let o: Outcome = run_once("rinotify-policy", name, &util::ours(), &sc);
     let err = o.stderr_text();
     assert!(
@@ -343,11 +343,16 @@ pub fn fanotify_unsupported(name: &str, sc: Sc) {
             && o.stdout.is_empty()
             && err.lines().count() == 1
             && err.ends_with('\n')
-            && err.to_lowercase().contains("fanotify"),
-        "expected one line about fanotify on stderr and exit 1\n{}",
+            && err.contains(needle),
+        "expected one line mentioning {needle:?} on stderr and exit 1\n{}",
         util::dump("ours", &o)
     );
     util::wipe(&std::env::temp_dir().join("rinotify-policy").join(name));
+}
+
+/// `-F`/`-S` (and the fsnotify* names): one line saying fanotify is not supported yet.
+pub fn fanotify_unsupported(name: &str, sc: Sc) {
+    one_line_error(name, sc, "fanotify");
 }
 
 #[test]

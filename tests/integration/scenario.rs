@@ -334,3 +334,24 @@ pub fn strip_new_dir_lines(bytes: &[u8]) -> Vec<u8> {
         .copied()
         .collect()
 }
+
+/// Declares one `#[test]` per differential scenario (each module that uses it imports
+/// `differential`), plus `SCENARIOS`, the number of them.
+macro_rules! scenarios {
+    ($($name:ident => $spec:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                differential(stringify!($name), $spec);
+            }
+        )*
+        /// Number of differential scenarios.
+        pub const SCENARIOS: usize = [$(stringify!($name)),*].len();
+    };
+}
+
+/// Fixture: a file `f` exists.
+pub const F: &str = "touch f";
+
+/// Precheck: mounting a tmpfs works here (root in the sandbox/CI).
+pub const CAN_MOUNT: &str = "mkdir m && mount -t tmpfs none m && umount m";

@@ -27,29 +27,9 @@
 //  77 compat::e_syslog_*, wd_syslog_timeout_silent, wd_syslog_monitor_timeout_silent.
 
 use crate::golden::help_mismatch;
-use crate::scenario::{Expect, Sc, differential, expect, run_once, s, w};
+use crate::scenario::{CAN_MOUNT, Expect, F, Sc, differential, expect, run_once, s, w};
 use crate::util::{self, Step};
 use libc::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-
-/// Declares one `#[test]` per scenario, plus `SCENARIOS`, the number of them.
-macro_rules! scenarios {
-    ($($name:ident => $spec:expr;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                differential(stringify!($name), $spec);
-            }
-        )*
-        /// Number of differential scenarios.
-        pub const SCENARIOS: usize = [$(stringify!($name)),*].len();
-    };
-}
-
-/// A file `f` exists.
-const F: &str = "touch f";
-
-/// Mounting a tmpfs works here (root in the sandbox/CI).
-const CAN_MOUNT: &str = "mkdir m && mount -t tmpfs none m && umount m";
 
 /// One append, one attribute change and one read of `f` — seven distinct events in a
 /// row (OPEN MODIFY CLOSE_WRITE ATTRIB OPEN ACCESS CLOSE_NOWRITE), so the kernel
@@ -420,18 +400,7 @@ fn watch_multi_event_sort_key_rejected() {
     {
         for dir in ["-a", "-d"] {
             let name = format!("watch_multi_event_sort_key_rejected_{i}{dir}");
-            let o = run_once("rinotify-policy", &name, &util::ours(), &s([dir, key, "."]));
-            let err = o.stderr_text();
-            assert!(
-                o.problems.is_empty()
-                    && o.status == Some(1)
-                    && o.stdout.is_empty()
-                    && err.lines().count() == 1
-                    && err.ends_with('\n')
-                    && err.contains(key),
-                "{dir} {key}: expected one line naming the key, exit 1\n{}",
-                util::dump("ours", &o)
-            );
+            crate::policy::one_line_error(&name, s([dir, key, "."]), key);
         }
     }
 }
