@@ -1,7 +1,7 @@
 //! inotifywatch's statistics: per-watch counters, which columns and rows to show, the
 //! sort (ties in watch-creation order), and the table layout. Pure: no fd, no signals.
 
-use crate::event::{Event, bits};
+use crate::event::{Event, WdMap, bits};
 
 /// The table's event columns, in the reference's fixed order.
 pub const COLUMNS: [(&str, u32); 13] = [
@@ -51,11 +51,26 @@ struct Row {
     counts: [u64; 13],
 }
 
-/// Counters per watch, indexed by wd (so iteration is in creation order).
+/// A row kept for a watch that is gone: it saw events, so the table still shows it (the
+/// reference does too), but only its non-zero counts are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DeadRow {
+    wd: i32,
+    name: Box<[u8]>,
+    total: u64,
+    counts: Box<[(u8, u64)]>,
+}
+
+/// Counters per watch. Live watches' rows are found by wd; rows of watches that are gone
+/// are kept, small, only when they saw an event, so memory follows the live watches plus
+/// what the table has to print. Ties are broken by wd, i.e. watch-creation order.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    rows: Vec<Option<Row>>,
+    rows: WdMap<Row>,
+    dead: Vec<DeadRow>,
     counted: u64,
+    /// Live rows at the last sweep: the next one runs when this has doubled.
+    swept: usize,
 }
 
 impl Stats {
@@ -82,9 +97,7 @@ impl Stats {
     /// Gives a live watch's row its current name (after renames); with `create`, makes
     /// an all-zero row for a watch that saw no event (for `-z`).
     pub fn sync(&mut self, wd: i32, name: &[u8], create: bool) {
-        let exists =
-            usize::try_from(wd).is_ok_and(|i| self.rows.get(i).is_some_and(Option::is_some));
-        if !create && !exists {
+        if !create && !self.rows.contains_key(&wd) {
             return;
         }
         let Some(row) = self.row(wd) else { return };
@@ -95,11 +108,43 @@ impl Stats {
 
     /// The row of `wd`, made on first use (None for wd -1).
     fn row(&mut self, wd: i32) -> Option<&mut Row> {
-        let i = usize::try_from(wd).ok()?;
-        if self.rows.len() <= i {
-            self.rows.resize_with(i + 1, || None);
+        if wd < 0 {
+            return None;
         }
-        Some(self.rows[i].get_or_insert_with(Row::default))
+        Some(self.rows.entry(wd).or_default())
+    }
+
+    /// Whether enough rows were made since the last sweep to make one worth it.
+    pub fn needs_sweep(&self) -> bool {
+        self.rows.len() >= 2 * self.swept.max(64)
+    }
+
+    /// Retires the rows of watches that are gone (`alive` says which are not): kept,
+    /// small, when they saw an event; forgotten otherwise.
+    pub fn sweep(&mut self, alive: impl Fn(i32) -> bool) {
+        let gone: Vec<i32> = self.rows.keys().copied().filter(|&wd| !alive(wd)).collect();
+        for wd in gone {
+            let Some(row) = self.rows.remove(&wd) else {
+                continue;
+            };
+            if row.total == 0 {
+                continue;
+            }
+            let counts = (0u8..).zip(row.counts).filter(|&(_, c)| c != 0).collect();
+            self.dead.push(DeadRow {
+                wd,
+                name: row.name.into(),
+                total: row.total,
+                counts,
+            });
+        }
+        self.rows.shrink_to_fit();
+        self.swept = self.rows.len();
+    }
+
+    /// Rows held: live watches' and retired ones (for tests and soaks).
+    pub fn rows_held(&self) -> (usize, usize) {
+        (self.rows.len(), self.dead.len())
     }
 
     /// No event was counted at all (`No events occurred.`).
@@ -110,8 +155,24 @@ impl Stats {
     /// Renders the table: columns for events in `mask` that are non-zero (all of them with
     /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
     pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
+        let mut all: Vec<(i32, Row)> = self.rows.iter().map(|(&wd, r)| (wd, r.clone())).collect();
+        for d in &self.dead {
+            let mut counts = [0u64; 13];
+            for &(i, c) in d.counts.iter() {
+                counts[usize::from(i)] = c;
+            }
+            all.push((
+                d.wd,
+                Row {
+                    name: d.name.to_vec(),
+                    total: d.total,
+                    counts,
+                },
+            ));
+        }
+        all.sort_by_key(|(wd, _)| *wd);
         let mut grand = [0u64; 13];
-        for row in self.rows.iter().flatten() {
+        for (_, row) in &all {
             for (g, c) in grand.iter_mut().zip(row.counts.iter()) {
                 *g += c;
             }
@@ -119,10 +180,9 @@ impl Stats {
         let shown: Vec<usize> = (0..COLUMNS.len())
             .filter(|&i| mask & COLUMNS[i].1 != 0 && (zero || grand[i] != 0))
             .collect();
-        let mut rows: Vec<&Row> = self
-            .rows
+        let mut rows: Vec<&Row> = all
             .iter()
-            .flatten()
+            .map(|(_, r)| r)
             .filter(|r| zero || r.total != 0)
             .collect();
         let value = |r: &Row| match sort.key {

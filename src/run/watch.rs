@@ -200,6 +200,10 @@ fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &
     while let Some(ev) = watcher.next_event() {
         stats.record(&ev);
     }
+    if stats.needs_sweep() {
+        let table = watcher.table();
+        stats.sweep(|wd| table.contains(wd));
+    }
     while let Some(n) = watcher.take_notice() {
         match n {
             Notice::NewDirFailed(p, e) => {

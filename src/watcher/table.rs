@@ -1,9 +1,13 @@
 //! The wd ↔ path table: names as reported, prefix rewriting on renames, subtree removal.
-//! Pure data, no syscalls, so every case is unit-tested without a kernel.
+//! Pure data, no syscalls, so every case is unit- and property-tested without a kernel.
 //!
-//! The kernel hands out watch descriptors as small increasing integers, so the table is a
-//! vector indexed by wd: a lookup per event is an index, and iterating in wd order is
-//! iterating in watch-creation order (what inotifywatch breaks ties by).
+//! Sized by what is watched now: the kernel hands out wds cyclically (a vector indexed by
+//! wd would grow with every watch ever made), so entries live in a hash map keyed by wd
+//! that shrinks as watches go, and names live in an arena whose garbage is compacted.
+//! Creation order is wd order (the kernel's wds only increase until they wrap at
+//! `i32::MAX`), which [`WatchTable::wds`] gives for inotifywatch's ties.
+
+use crate::event::WdMap;
 
 /// Where a name lives in the arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,18 +17,16 @@ struct Slot {
     len: u32,
 }
 
-/// Names are packed into fixed 64 KiB chunks that are never reallocated (one allocation
-/// per ~1,500 directories instead of one per directory, and no copy spikes as the table
-/// grows); a slot costs 12 bytes. Renames and removals leave garbage behind, compacted
-/// once it outweighs the live names.
+/// Names are packed into 64 KiB chunks that are never reallocated (one allocation per
+/// ~1,500 directories, no copy spikes as the table grows); a slot costs 12 bytes.
+/// Renames and removals leave garbage, compacted once it outweighs the live names.
 const CHUNK: usize = 64 * 1024;
 
 /// Maps watch descriptors to the names events are reported under (directories end in `/`).
 #[derive(Debug, Default, Clone)]
 pub struct WatchTable {
     chunks: Vec<Vec<u8>>,
-    by_wd: Vec<Option<Slot>>,
-    live: usize,
+    by_wd: WdMap<Slot>,
     live_bytes: usize,
     garbage: usize,
 }
@@ -34,31 +36,23 @@ impl WatchTable {
         Self::default()
     }
 
-    fn slot(&self, wd: i32) -> Option<Slot> {
-        usize::try_from(wd)
-            .ok()
-            .and_then(|i| self.by_wd.get(i).copied().flatten())
-    }
-
     fn bytes(&self, s: Slot) -> &[u8] {
         let (off, len) = (s.off as usize, s.len as usize);
         &self.chunks[s.chunk as usize][off..off + len]
     }
 
     /// Copies `path` into the arena.
-    fn store(&mut self, path: &[u8]) -> Slot {
-        let fits = self
-            .chunks
+    fn store(chunks: &mut Vec<Vec<u8>>, path: &[u8]) -> Slot {
+        let fits = chunks
             .last()
             .is_some_and(|c| c.capacity() - c.len() >= path.len());
         if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK.max(path.len())));
+            chunks.push(Vec::with_capacity(CHUNK.max(path.len())));
         }
-        let chunk = self.chunks.len() - 1;
-        let c = &mut self.chunks[chunk];
+        let chunk = chunks.len() - 1;
+        let c = &mut chunks[chunk];
         let off = c.len();
         c.extend_from_slice(path);
-        self.live_bytes += path.len();
         Slot {
             chunk: chunk as u32,
             off: off as u32,
@@ -69,62 +63,49 @@ impl WatchTable {
     /// Registers `path` for `wd`. The first name registered for a wd wins (the same inode
     /// watched under two names reports under the first); returns whether it was inserted.
     pub fn insert(&mut self, wd: i32, path: &[u8]) -> bool {
-        let Ok(i) = usize::try_from(wd) else {
-            return false;
-        };
-        if self.by_wd.len() <= i {
-            self.by_wd.resize(i + 1, None);
-        }
-        if self.by_wd[i].is_some() {
+        if wd < 0 || self.by_wd.contains_key(&wd) {
             return false;
         }
-        let slot = self.store(path);
-        self.by_wd[i] = Some(slot);
-        self.live += 1;
+        let slot = Self::store(&mut self.chunks, path);
+        self.live_bytes += path.len();
+        self.by_wd.insert(wd, slot);
         true
     }
 
     pub fn get(&self, wd: i32) -> Option<&[u8]> {
-        self.slot(wd).map(|s| self.bytes(s))
+        self.by_wd.get(&wd).map(|&s| self.bytes(s))
     }
 
     pub fn contains(&self, wd: i32) -> bool {
-        self.slot(wd).is_some()
+        self.by_wd.contains_key(&wd)
     }
 
     pub fn len(&self) -> usize {
-        self.live
+        self.by_wd.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.by_wd.is_empty()
     }
 
-    /// Drops `wd`'s entry, but only while it still maps to `path` (a reused wd keeps its
-    /// new owner). Returns whether something was removed.
-    pub fn remove_if(&mut self, wd: i32, path: &[u8]) -> bool {
-        if self.get(wd) == Some(path) {
-            self.remove(wd);
-            true
-        } else {
-            false
-        }
+    /// Bytes held (entries and names), for tests and soaks that check it stays flat.
+    pub fn footprint(&self) -> usize {
+        let entries = self.by_wd.capacity() * (std::mem::size_of::<(i32, Slot)>() + 1);
+        entries + self.chunks.iter().map(Vec::capacity).sum::<usize>()
     }
 
     /// Drops `wd`'s entry; returns its name.
     pub fn remove(&mut self, wd: i32) -> Option<Box<[u8]>> {
-        let i = usize::try_from(wd).ok()?;
-        let slot = self.by_wd.get_mut(i)?.take()?;
+        let slot = self.by_wd.remove(&wd)?;
         let old: Box<[u8]> = self.bytes(slot).into();
-        self.live -= 1;
-        self.forget(slot);
-        self.maybe_compact();
-        Some(old)
-    }
-
-    fn forget(&mut self, slot: Slot) {
         self.live_bytes -= slot.len as usize;
         self.garbage += slot.len as usize;
+        let cap = self.by_wd.capacity();
+        if cap > 64 && self.by_wd.len() * 4 < cap {
+            self.by_wd.shrink_to(self.by_wd.len() * 2);
+        }
+        self.maybe_compact();
+        Some(old)
     }
 
     /// Replaces the name of a live `wd` (after a rescan found it elsewhere).
@@ -133,32 +114,39 @@ impl WatchTable {
         self.insert(wd, path);
     }
 
-    /// The wd currently reported under exactly `path`.
+    /// The wd currently reported under exactly `path` (a scan of the live entries).
     pub fn find(&self, path: &[u8]) -> Option<i32> {
         self.iter().find(|&(_, p)| p == path).map(|(wd, _)| wd)
     }
 
-    /// Every wd whose name starts with the directory name `prefix` (itself included).
+    /// Every wd whose name starts with the directory name `prefix` (itself included), in
+    /// wd order.
     pub fn subtree(&self, prefix: &[u8]) -> Vec<i32> {
-        self.iter()
+        let mut v: Vec<i32> = self
+            .iter()
             .filter(|(_, p)| p.starts_with(prefix))
             .map(|(wd, _)| wd)
-            .collect()
+            .collect();
+        v.sort_unstable();
+        v
     }
 
     /// Rewrites every name under directory `from` (ending in `/`) to live under `to`.
     pub fn rename_prefix(&mut self, from: &[u8], to: &[u8]) {
         let mut name = Vec::new();
-        for i in 0..self.by_wd.len() {
-            let Some(slot) = self.by_wd[i] else { continue };
-            if !self.bytes(slot).starts_with(from) {
+        let chunks = &mut self.chunks;
+        for slot in self.by_wd.values_mut() {
+            let (off, len) = (slot.off as usize, slot.len as usize);
+            let old = &chunks[slot.chunk as usize][off..off + len];
+            if !old.starts_with(from) {
                 continue;
             }
             name.clear();
             name.extend_from_slice(to);
-            name.extend_from_slice(&self.bytes(slot)[from.len()..]);
-            self.forget(slot);
-            self.by_wd[i] = Some(self.store(&name));
+            name.extend_from_slice(&old[from.len()..]);
+            self.garbage += len;
+            self.live_bytes = self.live_bytes - len + name.len();
+            *slot = Self::store(chunks, &name);
         }
         self.maybe_compact();
     }
@@ -169,29 +157,31 @@ impl WatchTable {
             return;
         }
         let old = std::mem::take(&mut self.chunks);
-        self.live_bytes = 0;
         self.garbage = 0;
-        for i in 0..self.by_wd.len() {
-            if let Some(s) = self.by_wd[i] {
-                let (off, len) = (s.off as usize, s.len as usize);
-                let slot = self.store(&old[s.chunk as usize][off..off + len]);
-                self.by_wd[i] = Some(slot);
-            }
+        for slot in self.by_wd.values_mut() {
+            let (off, len) = (slot.off as usize, slot.len as usize);
+            *slot = Self::store(&mut self.chunks, &old[slot.chunk as usize][off..off + len]);
         }
     }
 
-    /// Live (wd, name) pairs in creation order.
+    /// Live (wd, name) pairs, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (i32, &[u8])> {
-        self.by_wd
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i32::try_from(i).ok()?, self.bytes((*s)?))))
+        self.by_wd.iter().map(|(&wd, &s)| (wd, self.bytes(s)))
+    }
+
+    /// Live wds in creation (wd) order.
+    pub fn wds(&self) -> Vec<i32> {
+        let mut v: Vec<i32> = self.by_wd.keys().copied().collect();
+        v.sort_unstable();
+        v
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     fn table(entries: &[(i32, &str)]) -> WatchTable {
         let mut t = WatchTable::new();
@@ -202,8 +192,9 @@ mod tests {
     }
 
     fn names(t: &WatchTable) -> Vec<(i32, String)> {
-        t.iter()
-            .map(|(w, p)| (w, String::from_utf8_lossy(p).into_owned()))
+        t.wds()
+            .into_iter()
+            .map(|w| (w, String::from_utf8_lossy(t.get(w).unwrap()).into_owned()))
             .collect()
     }
 
@@ -253,13 +244,11 @@ mod tests {
         ]);
         assert_eq!(t.subtree(b"t/a/b/"), vec![1, 2]);
         assert_eq!(t.subtree(b"t/a/"), vec![1, 2, 3, 4]);
-        assert!(!t.remove_if(2, b"t/other/"));
-        assert!(t.remove_if(2, b"t/a/b/"));
+        assert!(t.remove(2).is_some());
         assert_eq!(t.find(b"t/a/bb/"), Some(3));
         assert_eq!(t.find(b"t/a/b/"), None);
         assert_eq!(t.len(), 4);
-        let wds: Vec<i32> = t.iter().map(|(w, _)| w).collect();
-        assert_eq!(wds, vec![1, 3, 4, 5]);
+        assert_eq!(t.wds(), vec![1, 3, 4, 5]);
         t.set(3, b"t/moved/");
         assert_eq!(t.get(3), Some(&b"t/moved/"[..]));
         assert_eq!(t.len(), 4);
@@ -291,5 +280,105 @@ mod tests {
         let long = vec![b'x'; CHUNK + 10];
         assert!(t.insert(9999, &long));
         assert_eq!(t.get(9999), Some(&long[..]));
+    }
+
+    /// Wds handed out cyclically, as the kernel does: after 1,000,000 watches made and
+    /// removed, the table holds and costs what 100 live watches need.
+    #[test]
+    fn footprint_follows_live_watches_not_history() {
+        let mut t = WatchTable::new();
+        let mut live = std::collections::VecDeque::new();
+        let mut peak_after_warmup = 0;
+        for (next, step) in (1..).zip(0..1_000_000) {
+            t.insert(next, format!("root/dir-{next}/").as_bytes());
+            live.push_back(next);
+            if live.len() > 100 {
+                let wd = live.pop_front().unwrap();
+                assert!(t.remove(wd).is_some());
+            }
+            // The arena fills and compacts in cycles: take the peak of the first 100,000
+            // steps; the next 900,000 must never exceed it.
+            if step < 100_000 {
+                peak_after_warmup = peak_after_warmup.max(t.footprint());
+            } else {
+                assert!(t.footprint() <= peak_after_warmup, "grew at step {step}");
+            }
+        }
+        assert_eq!(t.len(), 100);
+        assert!(t.footprint() < 200 * 1024, "{} bytes", t.footprint());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(i32, u8, u8),
+        Remove(i32),
+        Rename(u8, u8),
+        Set(i32, u8),
+    }
+
+    fn path(a: u8, b: u8) -> Vec<u8> {
+        // A small alphabet so prefixes collide often; "r/a/" is a prefix of "r/a/b/".
+        let mut p = format!("r/{}/", (b'a' + a % 4) as char).into_bytes();
+        if !b.is_multiple_of(3) {
+            p.extend_from_slice(format!("{}/", (b'a' + b % 5) as char).as_bytes());
+        }
+        p
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..40i32, any::<u8>(), any::<u8>()).prop_map(|(w, a, b)| Op::Insert(w, a, b)),
+            (0..40i32).prop_map(Op::Remove),
+            (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Op::Rename(a, b)),
+            (0..40i32, any::<u8>()).prop_map(|(w, a)| Op::Set(w, a)),
+        ]
+    }
+
+    proptest! {
+        /// The table behaves as a plain ordered map from wd to name under any sequence of
+        /// inserts, removals, prefix renames and name changes.
+        #[test]
+        fn table_matches_a_plain_map(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut t = WatchTable::new();
+            let mut m: BTreeMap<i32, Vec<u8>> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(w, a, b) => {
+                        let p = path(a, b);
+                        let fresh = !m.contains_key(&w);
+                        prop_assert_eq!(t.insert(w, &p), fresh);
+                        m.entry(w).or_insert(p);
+                    }
+                    Op::Remove(w) => {
+                        prop_assert_eq!(t.remove(w).map(|b| b.to_vec()), m.remove(&w));
+                    }
+                    Op::Rename(a, b) => {
+                        let (from, to) = (path(a, 0), path(b, 1));
+                        t.rename_prefix(&from, &to);
+                        for v in m.values_mut() {
+                            if v.starts_with(&from) {
+                                let rest = v[from.len()..].to_vec();
+                                *v = [to.clone(), rest].concat();
+                            }
+                        }
+                    }
+                    Op::Set(w, a) => {
+                        if m.contains_key(&w) {
+                            t.set(w, &path(a, 2));
+                            m.insert(w, path(a, 2));
+                        }
+                    }
+                }
+                prop_assert_eq!(t.len(), m.len());
+                let got: BTreeMap<i32, Vec<u8>> =
+                    t.iter().map(|(w, p)| (w, p.to_vec())).collect();
+                prop_assert_eq!(&got, &m);
+                prop_assert_eq!(t.wds(), m.keys().copied().collect::<Vec<_>>());
+                for p in m.values() {
+                    let found = t.find(p);
+                    prop_assert!(found.is_some_and(|w| m.get(&w) == Some(p)));
+                }
+            }
+        }
     }
 }

@@ -1,33 +1,126 @@
-//! Directory listing for recursive watches: subdirectories by `d_type` (no `lstat` per
-//! entry), `@` exclusion matching by exact text, and the "is a real directory" test.
+//! Directory listing for recursive watches: entries by `d_type` through `getdents64`
+//! (no `lstat` per entry, and the number of reads is known, so the events our own
+//! listing causes can be told apart), `@` exclusion matching by exact text, and the
+//! small path helpers the watcher shares.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::ffi::CString;
 
 use nix::errno::Errno;
 
-/// The entries of `dir` in readdir order, each with "is a real directory" (symlinks are
-/// never followed); with `dirs_only`, only the directories.
-pub fn list(dir: &[u8], dirs_only: bool) -> Result<Vec<(Vec<u8>, bool)>, Errno> {
-    let rd = std::fs::read_dir(OsStr::from_bytes(dir)).map_err(|e| errno(&e))?;
-    let mut out = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| errno(&e))?;
-        match entry.file_type() {
-            Ok(t) if t.is_dir() || !dirs_only => {
-                out.push((entry.file_name().into_vec(), t.is_dir()))
-            }
-            Ok(_) => {}
-            Err(e) if errno(&e) == Errno::ENOENT => {}
-            Err(e) => return Err(errno(&e)),
+/// Bytes asked of one `getdents64`.
+const DENTS: usize = 32 * 1024;
+
+/// A directory's entries in readdir order, each with "is a real directory" (symlinks are
+/// never followed), and how many `getdents64` calls it took (each one is an `ACCESS` on
+/// the directory).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<(Vec<u8>, bool)>,
+    pub reads: u32,
+}
+
+/// An open directory fd, closed on drop.
+struct DirFd(libc::c_int);
+
+impl Drop for DirFd {
+    fn drop(&mut self) {
+        // SAFETY: we own this fd.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// Lists `dir` (a symlink given as `dir` is followed, as `opendir` does); with
+/// `dirs_only`, only the directories are returned.
+pub fn list(dir: &[u8], dirs_only: bool) -> Result<Listing, Errno> {
+    let c = CString::new(dir).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: c is a valid NUL-terminated path.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | libc::O_NONBLOCK,
+        )
+    };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    let fd = DirFd(fd);
+    let mut out = Listing::default();
+    let mut buf = vec![0u8; DENTS];
+    loop {
+        // SAFETY: buf is writable for its length; fd is an open directory.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                fd.0,
+                buf.as_mut_ptr(),
+                buf.len() as libc::c_ulong,
+            )
+        };
+        out.reads += 1;
+        if n < 0 {
+            return Err(Errno::last());
+        }
+        if n == 0 {
+            return Ok(out);
+        }
+        parse(&fd, &buf[..n as usize], dirs_only, &mut out.entries)?;
+    }
+}
+
+/// Appends the entries of one `getdents64` batch.
+fn parse(
+    fd: &DirFd,
+    mut b: &[u8],
+    dirs_only: bool,
+    out: &mut Vec<(Vec<u8>, bool)>,
+) -> Result<(), Errno> {
+    // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name NUL-terminated.
+    while b.len() >= 19 {
+        let reclen = u16::from_ne_bytes([b[16], b[17]]) as usize;
+        if reclen < 19 || reclen > b.len() {
+            return Err(Errno::EIO);
+        }
+        let dtype = b[18];
+        let raw = &b[19..reclen];
+        let name = &raw[..raw.iter().position(|&c| c == 0).unwrap_or(raw.len())];
+        b = &b[reclen..];
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let is_dir = match dtype {
+            libc::DT_DIR => true,
+            libc::DT_UNKNOWN => match lstat_is_dir(fd, name) {
+                Ok(d) => d,
+                Err(Errno::ENOENT) => continue,
+                Err(e) => return Err(e),
+            },
+            _ => false,
+        };
+        if is_dir || !dirs_only {
+            out.push((name.to_vec(), is_dir));
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// For filesystems that do not fill `d_type`.
+fn lstat_is_dir(fd: &DirFd, name: &[u8]) -> Result<bool, Errno> {
+    let c = CString::new(name).map_err(|_| Errno::EINVAL)?;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fd is an open directory, c a valid name, st writable.
+    let r = unsafe { libc::fstatat(fd.0, c.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fstatat succeeded and filled st.
+    let mode = unsafe { st.assume_init() }.st_mode;
+    Ok(mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
 /// `lstat` says `path` is a directory (not a symlink to one).
 pub fn is_real_dir(path: &[u8]) -> bool {
-    std::fs::symlink_metadata(OsStr::from_bytes(path)).is_ok_and(|m| m.is_dir())
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(path)).is_ok_and(|m| m.is_dir())
 }
 
 /// An `@` exclusion names `child` (without its trailing `/`) when, after dropping one
@@ -38,8 +131,23 @@ pub fn excluded(child: &[u8], exclusions: &[Vec<u8>]) -> bool {
         .any(|e| e.strip_suffix(b"/").unwrap_or(e) == child)
 }
 
-fn errno(e: &std::io::Error) -> Errno {
-    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+/// `<dir><name>/`, the name a subdirectory is reported under.
+pub fn join_dir(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(dir.len() + name.len() + 1);
+    p.extend_from_slice(dir);
+    p.extend_from_slice(name);
+    p.push(b'/');
+    p
+}
+
+/// `dir` without its trailing `/`: the `%w%f` of the event that announced it.
+pub fn unslashed(dir: &[u8]) -> &[u8] {
+    dir.strip_suffix(b"/").unwrap_or(dir)
+}
+
+/// Errors the reference tolerates below the top of a walk: the directory is skipped.
+pub fn tolerated(e: Errno) -> bool {
+    matches!(e, Errno::EACCES | Errno::ENOENT | Errno::ELOOP)
 }
 
 #[cfg(test)]
@@ -64,5 +172,41 @@ mod tests {
         for &(child, want) in cases {
             assert_eq!(excluded(child.as_bytes(), &ex), want, "{child}");
         }
+    }
+
+    #[test]
+    fn listing_reports_kinds_and_reads() {
+        let dir = std::env::temp_dir().join(format!("rinotify-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("file"), b"").unwrap();
+        std::os::unix::fs::symlink("sub", dir.join("link")).unwrap();
+        for i in 0..600 {
+            std::fs::write(
+                dir.join(format!("long-name-to-fill-the-buffer-{i:04}")),
+                b"",
+            )
+            .unwrap();
+        }
+        use std::os::unix::ffi::OsStrExt;
+        let p = dir.as_os_str().as_bytes();
+        let all = list(p, false).unwrap();
+        assert_eq!(all.entries.len(), 603);
+        assert!(
+            all.reads >= 3,
+            "a big directory takes several reads plus the last empty one"
+        );
+        let dirs = list(p, true).unwrap();
+        assert_eq!(dirs.entries, vec![(b"sub".to_vec(), true)]);
+        assert_eq!(
+            list(b"/nonexistent-rinotify", true).unwrap_err(),
+            Errno::ENOENT
+        );
+        let f = dir.join("file");
+        assert_eq!(
+            list(f.as_os_str().as_bytes(), true).unwrap_err(),
+            Errno::ENOTDIR
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,0 +1,219 @@
+//! The kernel boundary: a [`Backend`] adds and removes watches and reads raw records in
+//! inotify's layout; [`decode`] parses them; [`poll`] waits on the backend's fd. Everything
+//! above this file (set-up, scans, renames, the loop) is backend-neutral: a second backend
+//! (fanotify) implements [`Backend`] and produces the same records.
+
+use std::ffi::OsStr;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+
+use inotify::{Inotify, WatchMask};
+use nix::errno::Errno;
+
+/// Bytes of one record header (`struct inotify_event`): wd, mask, cookie, name length.
+pub const HEADER: usize = 16;
+
+/// Error reading the backend's fd.
+#[derive(Debug)]
+pub enum ReadError {
+    Eof,
+    Os(Errno),
+}
+
+/// What a watcher needs from the kernel. Ids are watch descriptors for inotify; a
+/// backend must return the same id when the same object is added twice.
+pub trait Backend {
+    /// Short name for diagnostics ("inotify").
+    fn name(&self) -> &'static str;
+    /// Watches `path` with `mask`; returns the watch's id.
+    fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno>;
+    /// Stops watching `id`; an `IGNORED` record for it follows later.
+    fn remove(&mut self, id: i32);
+    /// Reads queued records into `buf` without blocking; `Ok(0)` when nothing is queued.
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError>;
+    /// Bytes queued and not read yet (0 when unknown).
+    fn queued(&self) -> usize;
+    /// The fd that becomes readable when records are queued.
+    fn fd(&self) -> RawFd;
+}
+
+/// The inotify backend: one fd, one watch descriptor per watched object.
+pub struct InotifyBackend {
+    inotify: Inotify,
+}
+
+impl InotifyBackend {
+    pub fn new() -> Result<InotifyBackend, Errno> {
+        let inotify = Inotify::init().map_err(|e| errno_of(&e))?;
+        Ok(InotifyBackend { inotify })
+    }
+}
+
+impl Backend for InotifyBackend {
+    fn name(&self) -> &'static str {
+        "inotify"
+    }
+
+    fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno> {
+        let wd = self
+            .inotify
+            .watches()
+            .add(OsStr::from_bytes(path), WatchMask::from_bits_retain(mask))
+            .map_err(|e| errno_of(&e))?;
+        Ok(wd.get_watch_descriptor_id())
+    }
+
+    fn remove(&mut self, id: i32) {
+        // SAFETY: plain syscall on our own inotify fd; an unknown wd only yields EINVAL.
+        unsafe { libc::inotify_rm_watch(self.inotify.as_raw_fd(), id) };
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
+        // SAFETY: buf is writable for its length; the fd is the inotify instance's
+        // (non-blocking, as the crate opens it).
+        let n = unsafe { libc::read(self.inotify.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return match Errno::last() {
+                Errno::EAGAIN | Errno::EINTR => Ok(0),
+                e => Err(ReadError::Os(e)),
+            };
+        }
+        if n == 0 {
+            return Err(ReadError::Eof);
+        }
+        Ok(n as usize)
+    }
+
+    fn queued(&self) -> usize {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        if unsafe { libc::ioctl(self.inotify.as_raw_fd(), libc::FIONREAD, &mut queued) } < 0 {
+            return 0;
+        }
+        usize::try_from(queued).unwrap_or(0)
+    }
+
+    fn fd(&self) -> RawFd {
+        self.inotify.as_raw_fd()
+    }
+}
+
+/// One record as read: header fields and where its name lies in the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw {
+    pub wd: i32,
+    pub mask: u32,
+    pub cookie: u32,
+    /// The name is `buf[start..end]` (NUL padding cut off).
+    pub start: usize,
+    pub end: usize,
+    /// Offset of the next record.
+    pub next: usize,
+}
+
+/// Decodes the record at `off` in `buf[..len]`; None when no whole header is left.
+pub fn decode(buf: &[u8], off: usize, len: usize) -> Option<Raw> {
+    let h = buf.get(off..off.checked_add(HEADER)?)?;
+    if off + HEADER > len {
+        return None;
+    }
+    let word = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
+    let nlen = u32::from_ne_bytes(word(12)) as usize;
+    let start = off + HEADER;
+    let next = start.saturating_add(nlen).min(len);
+    let name = &buf[start..next];
+    let end = start + name.iter().position(|&c| c == 0).unwrap_or(name.len());
+    Some(Raw {
+        wd: i32::from_ne_bytes(word(0)),
+        mask: u32::from_ne_bytes(word(4)),
+        cookie: u32::from_ne_bytes(word(8)),
+        start,
+        end,
+        next,
+    })
+}
+
+/// What [`poll`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    Events,
+    Extra,
+    Timeout,
+}
+
+/// Waits up to `ms` milliseconds (-1: forever) for `fd` or `extra` to become readable;
+/// `extra` wins when both are. EINTR is reported as a timeout of this round.
+pub fn poll(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<Ready, Errno> {
+    let mut pfd = [
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: extra.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid pollfds (a negative fd is ignored by poll).
+    let r = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
+    if r < 0 {
+        let e = Errno::last();
+        return if e == Errno::EINTR {
+            Ok(Ready::Timeout)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(if r == 0 {
+        Ready::Timeout
+    } else if pfd[1].revents != 0 {
+        Ready::Extra
+    } else {
+        Ready::Events
+    })
+}
+
+pub fn errno_of(e: &std::io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(wd: i32, mask: u32, cookie: u32, name: &[u8], pad: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&wd.to_ne_bytes());
+        v.extend_from_slice(&mask.to_ne_bytes());
+        v.extend_from_slice(&cookie.to_ne_bytes());
+        v.extend_from_slice(&((name.len() + pad) as u32).to_ne_bytes());
+        v.extend_from_slice(name);
+        v.extend(std::iter::repeat_n(0, pad));
+        v
+    }
+
+    #[test]
+    fn decode_records_and_truncation() {
+        let mut buf = record(3, 0x100, 0, b"abc", 13);
+        buf.extend(record(-1, 0x4000, 0, b"", 0));
+        buf.extend(record(7, 0x40, 9, b"xy", 2));
+        let a = decode(&buf, 0, buf.len()).unwrap();
+        assert_eq!(
+            (a.wd, a.mask, &buf[a.start..a.end]),
+            (3, 0x100, &b"abc"[..])
+        );
+        let b = decode(&buf, a.next, buf.len()).unwrap();
+        assert_eq!((b.wd, b.start, b.end), (-1, b.next, b.next));
+        let c = decode(&buf, b.next, buf.len()).unwrap();
+        assert_eq!((c.cookie, &buf[c.start..c.end]), (9, &b"xy"[..]));
+        assert_eq!(c.next, buf.len());
+        assert_eq!(decode(&buf, c.next, buf.len()), None);
+        // A name length past the end is cut at the end, never read beyond it.
+        let short = record(1, 2, 0, b"n", 100);
+        let r = decode(&short, 0, 20).unwrap();
+        assert_eq!((r.end, r.next), (17, 20));
+        assert_eq!(decode(&short, 0, 10), None);
+    }
+}

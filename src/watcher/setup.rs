@@ -1,0 +1,274 @@
+//! Placing watches on whole trees: the initial walk (a lister thread beside the watch
+//! adder, or serially when no thread can be had), the walk of a directory moved in, and
+//! the rescan after an overflow, done in slices between reads so that sustained load
+//! cannot overflow the queue again while it runs.
+
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use nix::errno::Errno;
+
+use super::rename::bind;
+use super::walk::{self, excluded, join_dir, tolerated, unslashed};
+use super::{Notice, SetupError, Watcher};
+
+/// During a walk, read the kernel queue into memory after this many directories.
+const DRAIN_EVERY: u32 = 64;
+/// Directories per message from the lister thread.
+const LIST_BATCH: usize = 256;
+/// Directories rescanned between two reads of the queue.
+const RESCAN_SLICE: usize = 64;
+
+type Batch = Result<Vec<Vec<u8>>, Errno>;
+
+impl Watcher {
+    /// Watches one top-level path (and, recursively, the directories below it, skipping
+    /// those whose name equals an `@` exclusion).
+    pub fn add_top(&mut self, path: &[u8], exclusions: &[Vec<u8>]) -> Result<(), SetupError> {
+        let fail = |errno| SetupError {
+            path: path.to_vec(),
+            errno,
+        };
+        if !self.opts.recursive {
+            let wd = self.add_watch(path).map_err(fail)?;
+            let mut name = path.to_vec();
+            if !name.ends_with(b"/") && walk::is_real_dir(path) {
+                name.push(b'/');
+            }
+            self.table.insert(wd, &name);
+            return Ok(());
+        }
+        match walk::list(path, true) {
+            Err(Errno::ENOTDIR) => {
+                let wd = self.add_watch(path).map_err(fail)?;
+                self.table.insert(wd, path);
+                Ok(())
+            }
+            Err(e) => Err(fail(e)),
+            Ok(listing) => {
+                let mut dir = path.to_vec();
+                if !dir.ends_with(b"/") {
+                    dir.push(b'/');
+                }
+                if !self
+                    .walk_parallel(&dir, listing.entries, exclusions)
+                    .map_err(fail)?
+                {
+                    // No second thread (RLIMIT_NPROC, pids.max): the same walk, serially.
+                    let again = walk::list(&dir, true).map_err(fail)?;
+                    self.walk_children(&dir, again.entries, exclusions, false)
+                        .map_err(fail)?;
+                }
+                let wd = self.add_watch(&dir).map_err(fail)?;
+                self.table.insert(wd, &dir);
+                self.tops.push(dir);
+                self.exclusions = exclusions.to_vec();
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts a directory walked: runs the progress callback and, now and then, reads
+    /// the queue into memory (up to the buffer cap; past it the kernel queue overflows
+    /// and the overflow path takes over).
+    fn walked_one(&mut self) -> Result<(), Errno> {
+        if let Some(p) = &mut self.progress
+            && !p()
+        {
+            return Err(Errno::ECANCELED);
+        }
+        self.walked += 1;
+        if self.walked.is_multiple_of(DRAIN_EVERY) && self.len < super::BUFFER_CAP {
+            let _ = self.read_append();
+        }
+        Ok(())
+    }
+
+    /// Watches `dir` (ending in `/`) and its subdirectories, children first, as the
+    /// reference does (so watch order, hence inotifywatch's ties, match). Errors the
+    /// reference tolerates below the top (EACCES, ENOENT, ELOOP) skip a directory. With
+    /// `prune`, subdirectories the exclusion filter matches are skipped.
+    pub(super) fn walk_dir(
+        &mut self,
+        dir: &[u8],
+        exclusions: &[Vec<u8>],
+        prune: bool,
+    ) -> Result<(), Errno> {
+        self.walked_one()?;
+        let listing = match walk::list(dir, true) {
+            Ok(l) => l,
+            Err(e) if tolerated(e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        self.walk_children(dir, listing.entries, exclusions, prune)?;
+        match self.add_watch(dir) {
+            Ok(wd) => {
+                self.table.insert(wd, dir);
+                Ok(())
+            }
+            Err(e) if tolerated(e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn walk_children(
+        &mut self,
+        dir: &[u8],
+        subdirs: Vec<(Vec<u8>, bool)>,
+        exclusions: &[Vec<u8>],
+        prune: bool,
+    ) -> Result<(), Errno> {
+        for (name, _) in subdirs {
+            let child = join_dir(dir, &name);
+            let bare = unslashed(&child);
+            if excluded(bare, exclusions) || (prune && self.pruned(bare)) {
+                continue;
+            }
+            self.walk_dir(&child, exclusions, prune)?;
+        }
+        Ok(())
+    }
+
+    /// The initial walk on two cores: a lister thread reads directories (depth first,
+    /// each directory after its children, the reference's order) while this thread adds
+    /// the watches. Returns `Ok(false)` when the thread could not be spawned.
+    fn walk_parallel(
+        &mut self,
+        dir: &[u8],
+        subdirs: Vec<(Vec<u8>, bool)>,
+        exclusions: &[Vec<u8>],
+    ) -> Result<bool, Errno> {
+        let (tx, rx) = sync_channel::<Batch>(4);
+        std::thread::scope(|scope| {
+            let lister = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let mut batch = Vec::with_capacity(LIST_BATCH);
+                let run = || -> Result<(), Errno> {
+                    for (name, _) in subdirs {
+                        let child = join_dir(dir, &name);
+                        if !excluded(unslashed(&child), exclusions) {
+                            list_post_order(child, exclusions, &tx, &mut batch)?;
+                        }
+                    }
+                    Ok(())
+                };
+                let outcome = run();
+                let _ = tx.send(Ok(batch));
+                if let Err(e) = outcome {
+                    let _ = tx.send(Err(e));
+                }
+            });
+            if lister.is_err() {
+                return Ok(false);
+            }
+            // Dropping the receiver on an early return stops the lister at its next send.
+            for msg in rx {
+                for dir in msg? {
+                    self.walked_one()?;
+                    match self.add_watch(&dir) {
+                        Ok(wd) => {
+                            self.table.insert(wd, &dir);
+                        }
+                        Err(e) if tolerated(e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// Places a directory that arrived at `dir` (moved in, or renamed while the queue
+    /// lagged): its subdirectories first (pruned ones skipped), then the directory itself,
+    /// bound by the watch the kernel says it has, so a directory we already watch is
+    /// renamed rather than watched twice.
+    pub(super) fn walk_new(&mut self, dir: &[u8]) {
+        let placed = self.walked_one().and_then(|()| {
+            let listing = walk::list(dir, true)?;
+            self.walk_children(dir, listing.entries, &[], true)?;
+            self.add_watch(dir)
+        });
+        match placed {
+            Ok(wd) => {
+                if !bind(&mut self.table, wd, dir) {
+                    self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
+                    self.table.insert(wd, dir);
+                }
+            }
+            Err(e) if tolerated(e) => {}
+            Err(e) => {
+                self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
+                self.notices
+                    .push_back(Notice::NewDirFailed(dir.to_vec(), e));
+            }
+        }
+    }
+
+    /// After an overflow: queue the trees for a rescan (done by [`Self::rescan_slice`]).
+    pub(super) fn start_rescan(&mut self) {
+        self.rescan.clear();
+        self.rescan.extend(self.tops.iter().rev().cloned());
+    }
+
+    /// Rescans a few directories: each one is watched if it is not (new directories the
+    /// exclusion filter matches stay unwatched) and its name fixed if a lost rename left
+    /// it stale. Returns whether work remains.
+    pub(super) fn rescan_slice(&mut self) -> bool {
+        for _ in 0..RESCAN_SLICE {
+            let Some(dir) = self.rescan.pop() else { break };
+            let Ok(wd) = self.add_watch(&dir) else {
+                continue;
+            };
+            if self.table.contains(wd) {
+                if self.table.get(wd) != Some(&dir[..]) {
+                    self.table.set(wd, &dir);
+                }
+            } else if !self.tops.contains(&dir) && self.pruned(unslashed(&dir)) {
+                self.unwatch(wd);
+                continue;
+            } else {
+                self.table.insert(wd, &dir);
+            }
+            let Ok(listing) = walk::list(&dir, true) else {
+                continue;
+            };
+            self.echoes.listed(wd, self.opts.mask, listing.reads);
+            for (name, _) in listing.entries.into_iter().rev() {
+                let child = join_dir(&dir, &name);
+                if !excluded(unslashed(&child), &self.exclusions) {
+                    self.rescan.push(child);
+                }
+            }
+        }
+        // Our listings' echoes are in the queue by now.
+        self.drain_queued();
+        self.echoes.until = self.len;
+        !self.rescan.is_empty()
+    }
+}
+
+/// Lists `dir` and its subdirectories depth first, sending each directory after its
+/// children. Tolerated errors (EACCES, ENOENT, ELOOP) skip a directory; others stop.
+fn list_post_order(
+    dir: Vec<u8>,
+    exclusions: &[Vec<u8>],
+    tx: &SyncSender<Batch>,
+    batch: &mut Vec<Vec<u8>>,
+) -> Result<(), Errno> {
+    let listing = match walk::list(&dir, true) {
+        Ok(l) => l,
+        Err(e) if tolerated(e) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for (name, _) in listing.entries {
+        let child = join_dir(&dir, &name);
+        if !excluded(unslashed(&child), exclusions) {
+            list_post_order(child, exclusions, tx, batch)?;
+        }
+    }
+    batch.push(dir);
+    if batch.len() >= LIST_BATCH {
+        let full = std::mem::replace(batch, Vec::with_capacity(LIST_BATCH));
+        // The receiver is gone when the walk was abandoned: stop listing.
+        tx.send(Ok(full)).map_err(|_| Errno::ECANCELED)?;
+    }
+    Ok(())
+}
