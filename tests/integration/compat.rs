@@ -356,6 +356,28 @@ scenarios! {
         .fx("mkdir -p t/skip t/zz").q(3)
         .sh("chmod 700 t/skip").out("t/skip/ ATTRIB,ISDIR \n")
         .sh("chmod 700 t/zz").out("t/zz/ ATTRIB,ISDIR \n").end("t/ ATTRIB,ISDIR zz\n");
+    // Policy 2: `--exclude(i)` prunes new directories as Debian does (checklist 51): a
+    // directory created or moved in later whose `%w%f` matches is neither printed nor
+    // watched, so files in it are never seen. `.drained()` lets the mkdir be handled
+    // before anything is created inside.
+    i_recursive_exclude_prunes_new_dir => w(["-mrq", "-e", "create,modify", "--exclude", "skip", "t"])
+        .fx("mkdir -p t/keep").q(2).sh("mkdir t/skipnew").drained()
+        .sh("touch t/skipnew/a t/skipfile t/keep/b").end("t/keep/ CREATE b\n");
+    i_recursive_excludei_prunes_new_dir => w(["-mrq", "-e", "create", "--excludei", "SKIP", "t"])
+        .fx("mkdir -p t/keep").q(2).sh("mkdir t/SkipNew").drained()
+        .sh("touch t/SkipNew/a t/keep/b").end("t/keep/ CREATE b\n");
+    i_recursive_exclude_prunes_moved_in => w(["-mrq", "-e", "create,moved_to", "--exclude", "skip", "t"])
+        .fx("mkdir -p t/keep out/skipx/sub").q(2).sh("mv out/skipx t/skipx").drained()
+        .sh("touch t/skipx/a t/skipx/sub/b t/keep/c").end("t/keep/ CREATE c\n");
+    i_recursive_exclude_prunes_nested => w(["-mrq", "-e", "create", "--exclude", "skip", "t"])
+        .fx("mkdir t").q(1).sh("mkdir t/n").ww(2).sh("mkdir t/n/skip").drained()
+        .sh("touch t/n/skip/f t/n/g").end("t/n/ CREATE g\n");
+    i_recursive_exclude_prunes_silently => w(["-m", "-r", "-e", "create", "--exclude", "skip", "t"])
+        .fx("mkdir -p t/keep").est().sh("mkdir t/skipnew").drained()
+        .sh("touch t/skipnew/a t/keep/b").end("t/keep/ CREATE b\n");
+    i_recursive_exclude_startup_dir_kept => w(["-mrq", "-e", "create", "--exclude", "skip$", "t"])
+        .fx("mkdir -p t/oldskip").q(2).sh("mkdir t/oldskip/newskip").drained()
+        .sh("touch t/oldskip/newskip/x t/oldskip/y").end("t/oldskip/ CREATE y\n");
     i_recursive_file_top_level => w(["-r", "-q", "f"]).fx(F).q(1).sh("chmod 600 f");
     i_recursive_missing_top => w(["-r", "-q", "t", "missing"]).fx("mkdir t");
     i_recursive_top_trailing_slash => w(["-mrq", "-e", "create", "t/"]).fx("mkdir -p t/a").q(2)

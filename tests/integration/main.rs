@@ -1,7 +1,7 @@
 //! The single integration-test crate: the harness (`util`), the scenario builder and
 //! drivers (`scenario`), the differential suite against the reference inotifywait
 //! (`compat`), the policy tests with written-out expectations (`policy`), and topic
-//! modules built on the same harness (`live`, `noloss`, `watch_live`), the
+//! modules built on the same harness (`live`, `noloss`, `longrun`, `watch_live`), the
 //! inotifywatch differential suite (`watch_compat`) and the golden files (`golden`).
 
 #[macro_use]
@@ -9,6 +9,7 @@ mod scenario;
 mod compat;
 mod golden;
 mod live;
+mod longrun;
 mod noloss;
 mod output;
 mod policy;

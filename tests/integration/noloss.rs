@@ -27,6 +27,7 @@ fn assert_once(c: &HashMap<&str, usize>, line: &str, out: &str) {
 /// exactly once, several times over.
 #[test]
 fn tight_mkdir_create_loop_loses_nothing() {
+    let _heavy = crate::util::heavy();
     for round in 0..3 {
         let dir = fresh_dir("rinotify-noloss", &format!("flat{round}"));
         let w = dir.to_str().unwrap();
@@ -57,6 +58,7 @@ fn tight_mkdir_create_loop_loses_nothing() {
 /// parents before children.
 #[test]
 fn nested_mkdir_reports_every_level_once() {
+    let _heavy = crate::util::heavy();
     for round in 0..3 {
         let dir = fresh_dir("rinotify-noloss", &format!("deep{round}"));
         let w = dir.to_str().unwrap();

@@ -3,9 +3,10 @@
 //! reference. Expected bytes are written out here from COMPAT.md; these tests run
 //! only our binary.
 
+use crate::live::Live;
 use crate::scenario::{Expect, Sc, expect, run_once, w};
 use crate::util::{self, Outcome, Run};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -165,47 +166,195 @@ fn recursive_new_directory_message() {
     );
 }
 
+/// Ours, live, in a fresh `<tmp>/rinotify-policy/<name>/` prepared by `fixture`.
+fn live_in(name: &str, fixture: &str, args: &[&str]) -> (Live, PathBuf) {
+    let dir = util::fresh_dir("rinotify-policy", name);
+    util::setup(&dir, fixture);
+    (Live::start("inotifywait", args, &dir), dir)
+}
+
+/// Waits until `live` has read and handled every queued event; returns its watch count.
+fn settled_watches(live: &Live) -> usize {
+    let pid = live.child.id();
+    live.wait_until("the inotify queue to be drained", |_| util::drained(pid));
+    util::watch_count(pid)
+}
+
+/// The `Setting up watches` banner of a non-quiet `-r` run.
+const RECURSIVE_BANNER: &str = "Setting up watches.  Beware: since -r was given, this may take a while!\nWatches established.\n";
+
 #[test]
-fn recursive_exclude_still_watches_new_dir() {
-    // `t/skip` matches `skip$`, but under -r a new directory's CREATE bypasses the
-    // exclusion (upstream's latest, checklist 51) and it is watched; `t/skip/a` does not
-    // match and is reported.
-    expect(
-        "recursive_exclude_still_watches_new_dir",
-        w(["-mrq", "-e", "create", "--exclude", "skip$", "t"])
-            .fx("mkdir t")
-            .q(1)
-            .sh("mkdir t/skip")
-            .ww(2)
-            .sh("touch t/skip/a")
-            .end("t/skip/ CREATE a\n"),
-        Expect {
-            stdout: b"t/ CREATE,ISDIR skip\nt/skip/ CREATE a\n",
-            stderr: b"",
-            status: 143,
-        },
+fn recursive_exclude_prunes_new_dir() {
+    // Policy 2 (as Debian): `t/skip` matches `skip$`, so its CREATE is not printed and
+    // it is not watched; `t/skip/a` (which does not match) is then never seen.
+    // `t/oldskip`, present at start-up, is watched as both versions do.
+    let (live, dir) = live_in(
+        "recursive_exclude_prunes_new_dir",
+        "mkdir -p t/oldskip",
+        &["-mrq", "-e", "create", "--exclude", "skip$", "t"],
     );
+    live.wait_watches(2);
+    util::setup(&dir, "mkdir t/skip");
+    assert_eq!(settled_watches(&live), 2, "excluded new t/skip/ is watched");
+    util::setup(&dir, "mkdir t/n");
+    live.wait_watches(3);
+    util::setup(&dir, "touch t/skip/a t/oldskip/b t/n/c");
+    live.wait_stdout("t/n/ CREATE c\n");
+    assert_eq!(settled_watches(&live), 3, "watches after the second mkdir");
+    let (out, err) = live.stop();
+    assert_eq!(
+        out,
+        "t/ CREATE,ISDIR n\nt/oldskip/ CREATE b\nt/n/ CREATE c\n"
+    );
+    assert_eq!(err, "");
 }
 
 #[test]
 fn recursive_exclude_checklist_51() {
-    // COMPAT §7 item 51: the latest prints the excluded new directory's CREATE (the
-    // filter is bypassed for it) and `t/keep/ CREATE b`, nothing else.
-    expect(
+    // COMPAT §7 item 51, policy (as Debian): only `t/keep/ CREATE b`, and `t/skipnew/`
+    // is not watched (the fdinfo watch count does not grow).
+    let (live, dir) = live_in(
         "recursive_exclude_checklist_51",
-        w(["-mrq", "-e", "create,modify", "--exclude", "skip", "t"])
-            .fx("mkdir -p t/keep")
-            .q(2)
-            .sh("mkdir t/skipnew")
-            .ww(3)
-            .sh("touch t/skipnew/a t/skipfile t/keep/b")
-            .end("t/keep/ CREATE b\n"),
-        Expect {
-            stdout: b"t/ CREATE,ISDIR skipnew\nt/keep/ CREATE b\n",
-            stderr: b"",
-            status: 143,
-        },
+        "mkdir -p t/keep",
+        &["-mrq", "-e", "create,modify", "--exclude", "skip", "t"],
     );
+    live.wait_watches(2);
+    util::setup(&dir, "mkdir t/skipnew");
+    assert_eq!(
+        settled_watches(&live),
+        2,
+        "excluded new t/skipnew/ is watched"
+    );
+    util::setup(&dir, "touch t/skipnew/a t/skipfile t/keep/b");
+    live.wait_stdout("t/keep/ CREATE b\n");
+    assert_eq!(settled_watches(&live), 2);
+    let (out, err) = live.stop();
+    assert_eq!(out, "t/keep/ CREATE b\n");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn recursive_exclude_prunes_moved_in_dir() {
+    // A directory moved in from outside is pruned like a created one, with its subtree.
+    let (live, dir) = live_in(
+        "recursive_exclude_prunes_moved_in_dir",
+        "mkdir -p t/keep outside/skipx/sub",
+        &["-mrq", "-e", "create,moved_to", "--exclude", "skip", "t"],
+    );
+    live.wait_watches(2);
+    util::setup(&dir, "mv outside/skipx t/skipx");
+    assert_eq!(
+        settled_watches(&live),
+        2,
+        "excluded moved-in t/skipx/ is watched"
+    );
+    util::setup(&dir, "touch t/skipx/a t/skipx/sub/b t/keep/c");
+    live.wait_stdout("t/keep/ CREATE c\n");
+    assert_eq!(settled_watches(&live), 2);
+    let (out, err) = live.stop();
+    assert_eq!(out, "t/keep/ CREATE c\n");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn recursive_excludei_prunes_new_dir() {
+    let (live, dir) = live_in(
+        "recursive_excludei_prunes_new_dir",
+        "mkdir -p t/keep",
+        &["-mrq", "-e", "create", "--excludei", "SKIP", "t"],
+    );
+    live.wait_watches(2);
+    util::setup(&dir, "mkdir t/SkipNew");
+    assert_eq!(
+        settled_watches(&live),
+        2,
+        "excluded new t/SkipNew/ is watched"
+    );
+    util::setup(&dir, "touch t/SkipNew/a t/keep/b");
+    live.wait_stdout("t/keep/ CREATE b\n");
+    assert_eq!(settled_watches(&live), 2);
+    let (out, err) = live.stop();
+    assert_eq!(out, "t/keep/ CREATE b\n");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn recursive_exclude_prunes_silently() {
+    // Not quiet: `Watching new directory` is said for `t/n/` but not for the pruned
+    // `t/skipnew/`.
+    let (live, dir) = live_in(
+        "recursive_exclude_prunes_silently",
+        "mkdir t",
+        &["-m", "-r", "-e", "create", "--exclude", "skip", "t"],
+    );
+    live.wait_stderr("Watches established.\n");
+    util::setup(&dir, "mkdir t/skipnew");
+    assert_eq!(
+        settled_watches(&live),
+        1,
+        "excluded new t/skipnew/ is watched"
+    );
+    util::setup(&dir, "mkdir t/n");
+    live.wait_stderr("Watching new directory t/n/\n");
+    live.wait_watches(2);
+    util::setup(&dir, "touch t/skipnew/a t/n/x");
+    live.wait_stdout("t/n/ CREATE x\n");
+    assert_eq!(settled_watches(&live), 2);
+    let (out, err) = live.stop();
+    assert_eq!(out, "t/ CREATE,ISDIR n\nt/n/ CREATE x\n");
+    assert_eq!(
+        err,
+        format!("{RECURSIVE_BANNER}Watching new directory t/n/\n")
+    );
+}
+
+#[test]
+fn recursive_exclude_prunes_inside_new_dir() {
+    // A new directory that is not excluded is watched, but an excluded directory found
+    // inside it (made before or after its watch) is not, and nothing under it is
+    // reported.
+    let (live, dir) = live_in(
+        "recursive_exclude_prunes_inside_new_dir",
+        "mkdir t",
+        &["-mrq", "-e", "create", "--exclude", "skip", "t"],
+    );
+    live.wait_watches(1);
+    util::setup(&dir, "mkdir -p t/n/skip/deep; touch t/n/skip/deep/f t/n/g");
+    live.wait_stdout("t/n/ CREATE g\n");
+    assert_eq!(settled_watches(&live), 2, "t/n/skip/ or below is watched");
+    util::setup(&dir, "touch t/n/skip/h t/n/skip/deep/i; touch t/zz");
+    live.wait_stdout("t/ CREATE zz\n");
+    assert_eq!(settled_watches(&live), 2, "t/n/skip/ or below is watched");
+    let (out, err) = live.stop();
+    assert_eq!(out, "t/ CREATE,ISDIR n\nt/n/ CREATE g\nt/ CREATE zz\n");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn recursive_include_never_prunes() {
+    // Policy 2: `--include` decides printing only. New directories it does not match,
+    // created or moved in, are watched (their own lines are not printed) and matching
+    // files inside them are reported.
+    let (live, dir) = live_in(
+        "recursive_include_never_prunes",
+        "mkdir -p t outside/sub/deep",
+        &["-mrq", "-e", "create,moved_to", "--include", "\\.txt$", "t"],
+    );
+    live.wait_watches(1);
+    util::setup(&dir, "mkdir t/new; mv outside/sub t/sub");
+    live.wait_watches(4);
+    util::setup(
+        &dir,
+        "touch t/new/a.txt t/new/b.dat t/sub/deep/c.txt t/z.txt",
+    );
+    live.wait_stdout("t/ CREATE z.txt\n");
+    assert_eq!(settled_watches(&live), 4);
+    let (out, err) = live.stop();
+    assert_eq!(
+        out,
+        "t/new/ CREATE a.txt\nt/sub/deep/ CREATE c.txt\nt/ CREATE z.txt\n"
+    );
+    assert_eq!(err, "");
 }
 
 #[test]

@@ -795,3 +795,12 @@ fn unmount_below(dir: &Path) {
         let _ = Command::new("umount").arg("-l").arg(m).status();
     }
 }
+
+/// Held by the tests that load the machine (the 200,000-directory churn) and by those
+/// that count a burst exactly, so that one never starves the other's process.
+pub static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`HEAVY`], whatever a failed holder left behind.
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -44,6 +44,7 @@ fn cell(header: &[String], row: &(Vec<u64>, String), col: &str) -> u64 {
 /// 100,000 × open/append/close over 64 files: 300,000 events, every one counted.
 #[test]
 fn burst_is_counted_exactly() {
+    let _heavy = crate::util::heavy();
     let dir = fresh_dir("rinotify-watch-live", "burst");
     let live = Live::start("inotifywatch", &["."], &dir);
     live.wait_stderr("Finished establishing watches, now collecting statistics.\n");
