@@ -223,17 +223,20 @@ fn churn_200k_directories_rss_flat() {
 }
 
 /// A writer creates files through a directory fd on `t/a/b/c` while `t/a` is renamed
-/// back and forth 800 times and, now and then, `b` as well: every file is reported
-/// exactly once under one of the names `c` had, the end marker under its final name,
-/// and no watch is lost.
+/// back and forth (at least 400 round trips) and, now and then, `b` as well: every
+/// file is reported exactly once under one of the names `c` had, the end marker under
+/// its final name, and no watch is lost.
 #[test]
 fn renames_under_a_concurrent_writer_lose_nothing() {
     let max_queued: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(16384);
-    // Even a watcher that read nothing until the end could not overflow its queue.
-    let cap = (max_queued / 2).min(10_000);
+    // Even a watcher that read nothing until the end could not overflow its queue: at
+    // most a quarter of it for files, half for the renames (a round trip queues at most
+    // 2 renames × 3 events, MOVED_FROM, MOVED_TO and MOVE_SELF; twice that every 50th).
+    let cap = (max_queued / 4).min(10_000);
+    let max_rounds = (max_queued / 2 / 7).max(400);
     for round in 0..3 {
         let dir = fresh_dir(GROUP, &format!("renames{round}"));
         std::fs::create_dir_all(dir.join("t/a/b/c")).unwrap();
@@ -287,7 +290,15 @@ fn renames_under_a_concurrent_writer_lose_nothing() {
         let before = made.load(Ordering::Acquire);
         let p = |s: &str| dir.join(s);
         let mv = |a: &str, b: &str| std::fs::rename(p(a), p(b)).unwrap();
-        for i in 0..400 {
+        // 400 round trips at least, and on (within the queue budget) until the writer
+        // has made 100 files meanwhile: on a small machine it may get little CPU while
+        // the renames run.
+        let mut i = 0;
+        while i < 400
+            || (i < max_rounds
+                && made.load(Ordering::Acquire) - before < 100
+                && !writer.is_finished())
+        {
             if i % 50 == 0 {
                 // Both a directory and a nested one move: c is seen as t/a/b2/c, then
                 // t/x/b2/c, then t/x/b/c.
@@ -298,11 +309,12 @@ fn renames_under_a_concurrent_writer_lose_nothing() {
                 mv("t/a", "t/x");
             }
             mv("t/x", "t/a");
+            i += 1;
         }
         let during = made.load(Ordering::Acquire) - before;
         stop.store(true, Ordering::Release);
         let n = writer.join().unwrap();
-        eprintln!("round {round}: {n} files, {during} of them during the renames");
+        eprintln!("round {round}: {n} files, {during} of them during {i} rename rounds");
         assert!(p("t/a/b/c").is_dir(), "tree not back at t/a/b/c");
         std::fs::File::create(p("t/a/b/c/zz_end")).unwrap();
         let (out, err, watches) = finish(live, &["zz_end\n"]);
