@@ -21,6 +21,7 @@ mod rename;
 mod scan;
 mod setup;
 pub mod table;
+mod track;
 mod walk;
 
 use std::collections::{HashSet, VecDeque};
@@ -29,10 +30,10 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
-use crate::event::{Event, bits};
+use crate::event::{Event, WdMap, bits};
 pub use filter::Filter;
 pub use kernel::{Backend, InotifyBackend, ReadError};
-use rename::{DirEvent, Effect, Renames};
+use rename::Renames;
 use scan::{Echoes, Synth};
 pub use table::WatchTable;
 
@@ -119,10 +120,12 @@ pub struct Watcher {
     renames: Renames,
     /// Wds we removed whose `IGNORED` is still to come (so it cannot hit a reused wd).
     removed: HashSet<i32>,
-    /// Watches of directories that left the tree, kept in the kernel until everything
-    /// queued when they left is processed: a directory moved out and straight back in
-    /// gets its own watch back, so events queued on it meanwhile are not lost.
-    detached: HashSet<i32>,
+    /// Watches of directories that left the tree, kept in the kernel until the time
+    /// given (see `track`): one moved straight back in gets its own watch back.
+    detached: WdMap<Instant>,
+    /// Directories whose creation or arrival was read after their parent was renamed:
+    /// (parent wd, name, created).
+    orphans: Vec<(i32, Box<[u8]>, bool)>,
     /// Top-level directories and `@` exclusions, for the rescan after an overflow.
     tops: Vec<Vec<u8>>,
     exclusions: Vec<Vec<u8>>,
@@ -165,7 +168,8 @@ impl Watcher {
             current: None,
             renames: Renames::new(),
             removed: HashSet::new(),
-            detached: HashSet::new(),
+            detached: WdMap::default(),
+            orphans: Vec::new(),
             tops: Vec::new(),
             exclusions: Vec::new(),
             rescan: Vec::new(),
@@ -207,10 +211,14 @@ impl Watcher {
     }
 
     fn add_watch(&mut self, path: &[u8]) -> Result<i32, Errno> {
+        self.add_watch_back(path).map(|(wd, _)| wd)
+    }
+
+    /// Adds a watch; also says whether it was a detached one (a directory that left the
+    /// tree and came back: its watch is ours again, and saw our listing of it).
+    fn add_watch_back(&mut self, path: &[u8]) -> Result<(i32, bool), Errno> {
         let wd = self.backend.add(path, self.opts.mask)?;
-        // A directory that left the tree and came back: its watch is ours again.
-        self.detached.remove(&wd);
-        Ok(wd)
+        Ok((wd, self.detached.remove(&wd).is_some()))
     }
 
     /// Removes a watch we no longer want; its `IGNORED` will be dropped.
@@ -236,11 +244,7 @@ impl Watcher {
         if !self.echoes.synth.is_empty() || self.pos < self.len {
             return Ok(Wait::Ready);
         }
-        // Everything queued when they left the tree is processed: whatever was not
-        // placed again is gone for good.
-        for wd in std::mem::take(&mut self.detached) {
-            self.unwatch(wd);
-        }
+        let mut wake = self.release_detached(Instant::now());
         while !self.rescan.is_empty() {
             self.rescan_slice();
             if self.pos < self.len || self.fill()? {
@@ -253,13 +257,17 @@ impl Watcher {
             std::thread::sleep(self.opts.burst_pause);
         }
         loop {
-            let ms = match deadline {
-                None | Some(None) => -1,
-                Some(Some(d)) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
-                }
+            let until = |d: Instant| {
+                let left = d.saturating_duration_since(Instant::now());
+                i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
             };
+            let mut ms = match deadline {
+                None | Some(None) => -1,
+                Some(Some(d)) => until(d),
+            };
+            if let Some(w) = wake {
+                ms = if ms < 0 { until(w) } else { ms.min(until(w)) };
+            }
             match kernel::poll(self.backend.fd(), extra, ms).map_err(ReadError::Os)? {
                 kernel::Ready::Extra => return Ok(Wait::Extra),
                 kernel::Ready::Events => {
@@ -268,6 +276,7 @@ impl Watcher {
                     }
                 }
                 kernel::Ready::Timeout => {
+                    wake = self.release_detached(Instant::now());
                     if let Some(Some(d)) = deadline
                         && Instant::now() >= d
                     {
@@ -284,6 +293,7 @@ impl Watcher {
             self.pos = 0;
             self.len = 0;
             self.echoes.reset();
+            self.orphans.clear();
             if self.buf.capacity() > 16 * READ_SIZE {
                 self.buf = Vec::new();
             }
@@ -344,8 +354,10 @@ impl Watcher {
                 return None;
             };
             self.pos = r.next;
-            if r.mask & bits::IGNORED != 0 && self.removed.remove(&r.wd) {
-                continue; // the answer to our own removal
+            if r.mask & bits::IGNORED != 0
+                && (self.removed.remove(&r.wd) || self.detached.remove(&r.wd).is_some())
+            {
+                continue; // the answer to our own removal, or a detached watch's end
             }
             if self.echoes.absorbs(&self.buf, off, &r) {
                 continue;
@@ -379,110 +391,6 @@ impl Watcher {
                 watch: self.table.get(r.wd).unwrap_or_default(),
                 name: &self.buf[r.start..r.end],
             });
-        }
-    }
-
-    /// Bookkeeping for the event handed out last: done after it was reported, as the
-    /// reference does, so the event itself carries the names from before the change.
-    fn settle_due(&mut self) {
-        let Due::Raw(off) = std::mem::replace(&mut self.due, Due::None) else {
-            return;
-        };
-        let Some(r) = kernel::decode(&self.buf, off, self.len) else {
-            return;
-        };
-        if r.mask & bits::Q_OVERFLOW != 0 {
-            self.notices.push_back(Notice::Overflow);
-            self.renames.apply(&mut self.table, DirEvent::Overflow);
-            self.removed.clear();
-            for wd in std::mem::take(&mut self.detached) {
-                self.backend.remove(wd);
-            }
-            if self.opts.track {
-                self.start_rescan();
-            }
-            return;
-        }
-        if r.wd == -1 {
-            return;
-        }
-        if r.mask & bits::IGNORED != 0 {
-            self.renames
-                .apply(&mut self.table, DirEvent::Ignored { wd: r.wd });
-            return;
-        }
-        if !self.opts.track {
-            return;
-        }
-        let name = self.buf[r.start..r.end].to_vec();
-        let dir = r.mask & bits::ISDIR != 0;
-        let ev = if r.mask & bits::MOVE_SELF != 0 {
-            DirEvent::MoveSelf { wd: r.wd }
-        } else if dir && r.mask & bits::MOVED_FROM != 0 {
-            DirEvent::MovedFrom {
-                parent: r.wd,
-                name: &name,
-                cookie: r.cookie,
-            }
-        } else if dir && r.mask & bits::MOVED_TO != 0 {
-            DirEvent::MovedTo {
-                parent: r.wd,
-                name: &name,
-                cookie: r.cookie,
-            }
-        } else if dir && r.mask & bits::CREATE != 0 {
-            if let Some(parent) = self.table.get(r.wd) {
-                let path = walk::join_dir(parent, &name);
-                self.add_new_dir(&path, true);
-            }
-            return;
-        } else {
-            return;
-        };
-        match self.renames.apply(&mut self.table, ev) {
-            Effect::None => {}
-            Effect::Place { dest, paired } => self.place(&dest, paired),
-            Effect::Unwatch(wds) => {
-                self.detached.extend(wds);
-                self.drain_queued();
-            }
-        }
-    }
-
-    /// A directory arrived at `dest` ([`Effect::Place`]). A rename inside the tree (the
-    /// kernel says the paired watch is the one there) is bound without a listing, so it
-    /// causes no event of ours; anything else is walked as a new directory.
-    fn place(&mut self, dest: &[u8], paired: Option<i32>) {
-        if let Some(w) = paired
-            && self.table.contains(w)
-            && walk::is_real_dir(walk::unslashed(dest))
-        {
-            match self.add_watch(dest) {
-                Ok(y) if y == w => {
-                    rename::bind(&mut self.table, w, dest);
-                    return;
-                }
-                // A watch we just made on something else: the walk below places it in
-                // the reference's order.
-                Ok(y) if !self.table.contains(y) => self.unwatch(y),
-                _ => {}
-            }
-        }
-        self.add_new_dir(dest, false);
-    }
-
-    /// Watches a directory that appeared inside the tree (no `@` exclusions apply; the
-    /// exclusion filter prunes). When `created` and scanning is on, what it already
-    /// holds is reported.
-    fn add_new_dir(&mut self, dir: &[u8], created: bool) {
-        let bare = walk::unslashed(dir);
-        if self.pruned(bare) || !walk::is_real_dir(bare) {
-            return;
-        }
-        if created && self.opts.scan_new && self.opts.mask & bits::CREATE != 0 {
-            self.scan_new(dir);
-        } else {
-            self.walk_new(dir);
         }
     }
 }

@@ -8,10 +8,11 @@
 //!   kernel for its watch (adding a watch on a watched inode returns its wd) and
 //!   [`bind`]s it: a known wd was renamed (its names are rewritten), a new one moved in
 //!   from outside. The destination is noted on the cookie's `MOVED_FROM`;
-//! - `MOVE_SELF` of a directory still remembered decides: no destination → it left the
-//!   tree, unwatch its subtree; placed at the destination already → done; the
-//!   destination holds another directory by now → it moved on again (its later events,
-//!   still queued, place it), unwatch it; nothing there → it moved there and on, rename.
+//! - `MOVE_SELF` of a directory still remembered decides: no destination → it left
+//!   ([`Effect::Left`]: unwatched unless the kernel says it is still at its name);
+//!   placed at the destination already → done; the destination holds another directory
+//!   by now → it moved on again (its later events, still queued, place it), left; nothing
+//!   there → it moved there and on, rename.
 //!
 //! Asking the kernel rather than trusting the cookie alone keeps the table true when the
 //! queue lags the tree (a name reused by another directory before the events are read).
@@ -56,8 +57,11 @@ pub enum Effect {
         dest: Vec<u8>,
         paired: Option<i32>,
     },
-    /// A directory moved out: these watches were dropped from the table; remove them.
-    Unwatch(Vec<i32>),
+    /// This watched directory left its place and nothing paired: it left the tree,
+    /// unless the kernel says it is still at its name (the `MOVED_FROM` was another
+    /// directory's, a name reused before the events were read). If it left, the caller
+    /// drops it with [`Renames::drop_subtree`].
+    Left(i32),
 }
 
 /// A watched directory's `MOVED_FROM`, waiting for its `MOVE_SELF`.
@@ -131,16 +135,15 @@ impl Renames {
                 };
                 let m = self.pending.swap_remove(i);
                 let Some(dest) = m.dest else {
-                    // Nothing paired: it left the tree.
-                    return Effect::Unwatch(self.drop_subtree(table, wd));
+                    return Effect::Left(wd); // nothing paired
                 };
                 if table.get(wd) == Some(&dest[..]) {
                     return Effect::None; // placed there already
                 }
                 if table.find(&dest).is_some() {
-                    // Another directory is there now: this one moved on again, and the
-                    // events of that move, still queued, will place it.
-                    return Effect::Unwatch(self.drop_subtree(table, wd));
+                    // Another directory is there now: this one moved on again (the
+                    // events of that move, still queued, will place it).
+                    return Effect::Left(wd);
                 }
                 bind(table, wd, &dest);
                 Effect::None

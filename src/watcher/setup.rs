@@ -100,9 +100,19 @@ impl Watcher {
             Err(e) => return Err(e),
         };
         self.walk_children(dir, listing.entries, exclusions, prune)?;
-        match self.add_watch(dir) {
-            Ok(wd) => {
-                self.table.insert(wd, dir);
+        match self.add_watch_back(dir) {
+            Ok((wd, back)) => {
+                if back {
+                    // Still watched while we listed it: our listing echoes on it.
+                    self.echoes.listed(wd, self.opts.mask, listing.reads);
+                    self.drain_queued();
+                    self.echoes.until = self.len;
+                }
+                // A directory arriving later is bound where it is now (one we already
+                // watch moved here); the initial walk keeps the first name registered.
+                if !prune || !bind(&mut self.table, wd, dir) {
+                    self.table.insert(wd, dir);
+                }
                 Ok(())
             }
             Err(e) if tolerated(e) => Ok(()),
@@ -184,7 +194,13 @@ impl Watcher {
         let placed = self.walked_one().and_then(|()| {
             let listing = walk::list(dir, true)?;
             self.walk_children(dir, listing.entries, &[], true)?;
-            self.add_watch(dir)
+            let (wd, back) = self.add_watch_back(dir)?;
+            if back {
+                self.echoes.listed(wd, self.opts.mask, listing.reads);
+                self.drain_queued();
+                self.echoes.until = self.len;
+            }
+            Ok(wd)
         });
         match placed {
             Ok(wd) => {

@@ -29,6 +29,7 @@ pub struct WatchTable {
     by_wd: WdMap<Slot>,
     live_bytes: usize,
     garbage: usize,
+    renamed: u64,
 }
 
 impl WatchTable {
@@ -147,6 +148,7 @@ impl WatchTable {
             self.garbage += len;
             self.live_bytes = self.live_bytes - len + name.len();
             *slot = Self::store(chunks, &name);
+            self.renamed += 1;
         }
         self.maybe_compact();
     }
@@ -162,6 +164,12 @@ impl WatchTable {
             let (off, len) = (slot.off as usize, slot.len as usize);
             *slot = Self::store(&mut self.chunks, &old[slot.chunk as usize][off..off + len]);
         }
+    }
+
+    /// How many names prefix renames have rewritten so far (a change means some names
+    /// moved).
+    pub fn renamed(&self) -> u64 {
+        self.renamed
     }
 
     /// Live (wd, name) pairs, in no particular order.

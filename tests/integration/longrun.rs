@@ -359,9 +359,6 @@ fn renames_under_a_concurrent_writer_lose_nothing() {
 /// file created in `t/a2/b`: reported once under its new path, nothing under
 /// `outside` or the old name, and exactly t, t/a2 and t/a2/b are watched.
 #[test]
-#[ignore = "known gap (issue 8 notes): when our read falls between the move out and the move \
-            back in, the old watch is released and a file created before the walk re-adds \
-            it is missed; moved-in directories are walked, not scanned"]
 fn moved_out_and_back_in_is_tracked() {
     for round in 0..10 {
         let dir = fresh_dir(GROUP, &format!("outin{round}"));
