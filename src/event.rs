@@ -119,30 +119,6 @@ pub fn mask_to_string(mask: u32, sep: u8) -> Vec<u8> {
     v
 }
 
-/// A map keyed by watch descriptor. Wds are handed out by the kernel (never chosen by a
-/// user), so a multiplicative hash is enough and costs a multiply per lookup.
-pub type WdMap<V> = std::collections::HashMap<i32, V, std::hash::BuildHasherDefault<WdHasher>>;
-
-/// Fibonacci hashing of an `i32` key: top bits well mixed, consecutive keys spread.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct WdHasher(u64);
-
-impl std::hash::Hasher for WdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_i32(&mut self, i: i32) {
-        self.0 = u64::from(i as u32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// One event as the watcher hands it to a sink: plain data borrowed from the watcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {

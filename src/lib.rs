@@ -14,6 +14,7 @@ pub mod run;
 pub mod stats;
 pub mod timefmt;
 pub mod watcher;
+pub mod wdmap;
 
 pub use app::run;
 

@@ -1,7 +1,8 @@
 //! inotifywatch's statistics: per-watch counters, which columns and rows to show, the
 //! sort (ties in watch-creation order), and the table layout. Pure: no fd, no signals.
 
-use crate::event::{Event, WdMap, bits};
+use crate::event::{Event, bits};
+use crate::wdmap::WdMap;
 
 /// The table's event columns, in the reference's fixed order.
 pub const COLUMNS: [(&str, u32); 13] = [
@@ -97,7 +98,7 @@ impl Stats {
     /// Gives a live watch's row its current name (after renames); with `create`, makes
     /// an all-zero row for a watch that saw no event (for `-z`).
     pub fn sync(&mut self, wd: i32, name: &[u8], create: bool) {
-        if !create && !self.rows.contains_key(&wd) {
+        if !create && !self.rows.contains_key(wd) {
             return;
         }
         let Some(row) = self.row(wd) else { return };
@@ -111,7 +112,7 @@ impl Stats {
         if wd < 0 {
             return None;
         }
-        Some(self.rows.entry(wd).or_default())
+        Some(self.rows.get_or_default(wd))
     }
 
     /// Whether enough rows were made since the last sweep to make one worth it.
@@ -122,9 +123,14 @@ impl Stats {
     /// Retires the rows of watches that are gone (`alive` says which are not): kept,
     /// small, when they saw an event; forgotten otherwise.
     pub fn sweep(&mut self, alive: impl Fn(i32) -> bool) {
-        let gone: Vec<i32> = self.rows.keys().copied().filter(|&wd| !alive(wd)).collect();
+        let gone: Vec<i32> = self
+            .rows
+            .iter()
+            .map(|(wd, _)| wd)
+            .filter(|&wd| !alive(wd))
+            .collect();
         for wd in gone {
-            let Some(row) = self.rows.remove(&wd) else {
+            let Some(row) = self.rows.remove(wd) else {
                 continue;
             };
             if row.total == 0 {
@@ -138,7 +144,6 @@ impl Stats {
                 counts,
             });
         }
-        self.rows.shrink_to_fit();
         self.swept = self.rows.len();
     }
 
@@ -155,7 +160,7 @@ impl Stats {
     /// Renders the table: columns for events in `mask` that are non-zero (all of them with
     /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
     pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
-        let mut all: Vec<(i32, Row)> = self.rows.iter().map(|(&wd, r)| (wd, r.clone())).collect();
+        let mut all: Vec<(i32, Row)> = self.rows.iter().map(|(wd, r)| (wd, r.clone())).collect();
         for d in &self.dead {
             let mut counts = [0u64; 13];
             for &(i, c) in d.counts.iter() {
@@ -365,5 +370,32 @@ mod tests {
             "total  modify  filename\n123456  123456  t/\n"
         );
         assert!(Stats::new().is_empty());
+    }
+
+    #[test]
+    fn gone_watches_keep_a_small_row_only_when_they_saw_events() {
+        let mut s = Stats::new();
+        for wd in 1..=1000 {
+            s.sync(wd, format!("t/d{wd}/").as_bytes(), true);
+            if wd % 2 == 0 {
+                s.record(&ev(wd, DELETE_SELF, "t/x/"));
+                s.record(&ev(wd, IGNORED, "t/x/"));
+            }
+        }
+        s.sync(2000, b"t/", true);
+        s.record(&ev(2000, CREATE, "t/"));
+        assert!(s.needs_sweep());
+        s.sweep(|wd| wd == 2000);
+        assert_eq!(s.rows_held(), (1, 500));
+        assert!(!s.needs_sweep());
+        let mut out = Vec::new();
+        s.render(ALL_EVENTS, false, Sort::default(), &mut out);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 502, "header, 500 gone rows, t/");
+        // Ties in wd order, gone rows included; their counts survive the sweep.
+        assert_eq!(lines[0], "total  create  delete_self  filename");
+        assert_eq!(lines[1], "2      0       1            t/x/");
+        assert_eq!(lines[501], "1      1       0            t/");
     }
 }

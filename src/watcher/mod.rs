@@ -24,13 +24,13 @@ pub mod table;
 mod track;
 mod walk;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
-use crate::event::{Event, WdMap, bits};
+use crate::event::{Event, bits};
 pub use filter::Filter;
 pub use kernel::{Backend, InotifyBackend, ReadError};
 use rename::Renames;
@@ -122,7 +122,7 @@ pub struct Watcher {
     removed: HashSet<i32>,
     /// Watches of directories that left the tree, kept in the kernel until the time
     /// given (see `track`): one moved straight back in gets its own watch back.
-    detached: WdMap<Instant>,
+    detached: HashMap<i32, Instant>,
     /// Directories whose creation or arrival was read after their parent was renamed:
     /// (parent wd, name, created).
     orphans: Vec<(i32, Box<[u8]>, bool)>,
@@ -168,7 +168,7 @@ impl Watcher {
             current: None,
             renames: Renames::new(),
             removed: HashSet::new(),
-            detached: WdMap::default(),
+            detached: HashMap::new(),
             orphans: Vec::new(),
             tops: Vec::new(),
             exclusions: Vec::new(),
@@ -394,3 +394,6 @@ impl Watcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

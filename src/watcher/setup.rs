@@ -70,7 +70,7 @@ impl Watcher {
     /// Counts a directory walked: runs the progress callback and, now and then, reads
     /// the queue into memory (up to the buffer cap; past it the kernel queue overflows
     /// and the overflow path takes over).
-    fn walked_one(&mut self) -> Result<(), Errno> {
+    pub(super) fn walked_one(&mut self) -> Result<(), Errno> {
         if let Some(p) = &mut self.progress
             && !p()
         {

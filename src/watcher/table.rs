@@ -2,12 +2,13 @@
 //! Pure data, no syscalls, so every case is unit- and property-tested without a kernel.
 //!
 //! Sized by what is watched now: the kernel hands out wds cyclically (a vector indexed by
-//! wd would grow with every watch ever made), so entries live in a hash map keyed by wd
-//! that shrinks as watches go, and names live in an arena whose garbage is compacted.
+//! wd would grow with every watch ever made), so entries live in a [`WdMap`] (a sliding
+//! dense window plus a map for old survivors), and names live in an arena whose garbage
+//! is compacted.
 //! Creation order is wd order (the kernel's wds only increase until they wrap at
 //! `i32::MAX`), which [`WatchTable::wds`] gives for inotifywatch's ties.
 
-use crate::event::WdMap;
+use crate::wdmap::WdMap;
 
 /// Where a name lives in the arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ impl WatchTable {
     /// Registers `path` for `wd`. The first name registered for a wd wins (the same inode
     /// watched under two names reports under the first); returns whether it was inserted.
     pub fn insert(&mut self, wd: i32, path: &[u8]) -> bool {
-        if wd < 0 || self.by_wd.contains_key(&wd) {
+        if wd < 0 || self.by_wd.contains_key(wd) {
             return false;
         }
         let slot = Self::store(&mut self.chunks, path);
@@ -74,11 +75,11 @@ impl WatchTable {
     }
 
     pub fn get(&self, wd: i32) -> Option<&[u8]> {
-        self.by_wd.get(&wd).map(|&s| self.bytes(s))
+        self.by_wd.get(wd).map(|&s| self.bytes(s))
     }
 
     pub fn contains(&self, wd: i32) -> bool {
-        self.by_wd.contains_key(&wd)
+        self.by_wd.contains_key(wd)
     }
 
     pub fn len(&self) -> usize {
@@ -91,20 +92,15 @@ impl WatchTable {
 
     /// Bytes held (entries and names), for tests and soaks that check it stays flat.
     pub fn footprint(&self) -> usize {
-        let entries = self.by_wd.capacity() * (std::mem::size_of::<(i32, Slot)>() + 1);
-        entries + self.chunks.iter().map(Vec::capacity).sum::<usize>()
+        self.by_wd.footprint() + self.chunks.iter().map(Vec::capacity).sum::<usize>()
     }
 
     /// Drops `wd`'s entry; returns its name.
     pub fn remove(&mut self, wd: i32) -> Option<Box<[u8]>> {
-        let slot = self.by_wd.remove(&wd)?;
+        let slot = self.by_wd.remove(wd)?;
         let old: Box<[u8]> = self.bytes(slot).into();
         self.live_bytes -= slot.len as usize;
         self.garbage += slot.len as usize;
-        let cap = self.by_wd.capacity();
-        if cap > 64 && self.by_wd.len() * 4 < cap {
-            self.by_wd.shrink_to(self.by_wd.len() * 2);
-        }
         self.maybe_compact();
         Some(old)
     }
@@ -174,14 +170,12 @@ impl WatchTable {
 
     /// Live (wd, name) pairs, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (i32, &[u8])> {
-        self.by_wd.iter().map(|(&wd, &s)| (wd, self.bytes(s)))
+        self.by_wd.iter().map(|(wd, &s)| (wd, self.bytes(s)))
     }
 
     /// Live wds in creation (wd) order.
     pub fn wds(&self) -> Vec<i32> {
-        let mut v: Vec<i32> = self.by_wd.keys().copied().collect();
-        v.sort_unstable();
-        v
+        self.by_wd.keys_sorted()
     }
 }
 

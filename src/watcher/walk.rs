@@ -44,8 +44,21 @@ pub fn list(dir: &[u8], dirs_only: bool) -> Result<Listing, Errno> {
         return Err(Errno::last());
     }
     let fd = DirFd(fd);
+    BUF.with_borrow_mut(|buf| {
+        if buf.len() < DENTS {
+            buf.resize(DENTS, 0);
+        }
+        read_all(&fd, buf, dirs_only)
+    })
+}
+
+thread_local! {
+    /// One `getdents64` buffer per thread, reused for every directory listed.
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn read_all(fd: &DirFd, buf: &mut [u8], dirs_only: bool) -> Result<Listing, Errno> {
     let mut out = Listing::default();
-    let mut buf = vec![0u8; DENTS];
     loop {
         // SAFETY: buf is writable for its length; fd is an open directory.
         let n = unsafe {
@@ -63,7 +76,7 @@ pub fn list(dir: &[u8], dirs_only: bool) -> Result<Listing, Errno> {
         if n == 0 {
             return Ok(out);
         }
-        parse(&fd, &buf[..n as usize], dirs_only, &mut out.entries)?;
+        parse(fd, &buf[..n as usize], dirs_only, &mut out.entries)?;
     }
 }
 

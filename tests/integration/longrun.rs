@@ -2,7 +2,8 @@
 //! over 200,000 watched-then-removed directories; a file written into a directory
 //! that is being renamed (with its parent) is reported exactly once, under one of the
 //! names the directory had; a subtree moved out and straight back in is tracked under
-//! its new name, and one left outside is unwatched and silent.
+//! its new name, and one left outside is unwatched and silent; and the recursive walk
+//! works when no second thread can be started.
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -412,4 +413,74 @@ fn moved_out_subtree_is_unwatched_and_silent() {
     let (out, err, watches) = finish(live, &["t/zz\n"]);
     assert_eq!(out, "t/zz\n", "stderr:\n{err}");
     assert_eq!(watches, 1);
+}
+
+/// With no second thread to be had (`RLIMIT_NPROC` of 1 for an unprivileged user, as a
+/// tight `pids.max` would do), the recursive walk runs on one thread: same lines, same
+/// exit status, every directory watched. Needs root to drop to that user; says so and
+/// passes vacuously otherwise (CI runs as root).
+#[test]
+fn recursive_walk_without_a_second_thread() {
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0 {
+        eprintln!("skipped: needs root to run ours as an unprivileged user with RLIMIT_NPROC 1");
+        return;
+    }
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    assert!(
+        have("prlimit") && have("setpriv"),
+        "prlimit and setpriv (util-linux) are needed"
+    );
+    let dir = fresh_dir(GROUP, "nothread");
+    for sub in ["a/x", "a/y", "b/x", "b/y", "c/x", "c/y"] {
+        std::fs::create_dir_all(dir.join("t").join(sub)).unwrap();
+    }
+    // The unprivileged user must be able to run the binary and read the tree.
+    let bin = dir.join("rinotify");
+    std::fs::copy(ours(), &bin).unwrap();
+    let chmod = Command::new("chmod")
+        .arg("-R")
+        .arg("a+rX")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(chmod.success());
+    let run = |args: &[&str]| {
+        let out = Command::new("prlimit")
+            .args([
+                "--nproc=1:1",
+                "setpriv",
+                "--reuid=54321",
+                "--regid=54321",
+                "--clear-groups",
+            ])
+            .arg(&bin)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["wait", "-r", "-t", "1", "t"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            Some(2),
+            "Setting up watches.  Beware: since -r was given, this may take a while!\n\
+             Watches established.\n"
+        )
+    );
+    let (code, err) = run(&["watch", "-r", "-v", "-t", "1", "t"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("Total of 10 watches.\n"), "{err}");
 }
