@@ -484,3 +484,59 @@ fn recursive_walk_without_a_second_thread() {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("Total of 10 watches.\n"), "{err}");
 }
+
+/// The table itself, driven through the library against the real kernel: after every
+/// round of 1,000 directories made and removed it holds exactly the live watches (the
+/// kernel's count too), and what it holds in memory does not grow from round to round.
+#[test]
+fn table_holds_exactly_the_live_watches() {
+    use rinotify::event::bits;
+    use rinotify::watcher::{Options, Wait, Watcher};
+    let dir = fresh_dir(GROUP, "table");
+    let mut w = Watcher::new(Options {
+        mask: bits::ALL_EVENTS,
+        recursive: true,
+        track: true,
+        scan_new: true,
+        ..Options::default()
+    })
+    .unwrap();
+    let top = dir.as_os_str().as_bytes().to_vec();
+    w.add_top(&top, &[]).unwrap();
+    let pump = |w: &mut Watcher, want: usize| {
+        let start = Instant::now();
+        while w.table().len() != want {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "table has {}, want {want}",
+                w.table().len()
+            );
+            if let Ok(Wait::Ready) = w.wait(Some(Duration::from_millis(50)), None) {
+                while w.next_event().is_some() {}
+            }
+        }
+    };
+    let mut footprints = Vec::new();
+    for round in 0..20 {
+        for i in 0..1000 {
+            std::fs::create_dir(dir.join(format!("d{round}_{i}"))).unwrap();
+        }
+        pump(&mut w, 1001);
+        for i in 0..1000 {
+            std::fs::remove_dir(dir.join(format!("d{round}_{i}"))).unwrap();
+        }
+        pump(&mut w, 1);
+        // Whatever is still queued (IGNOREDs) is read before the kernel is asked.
+        while let Ok(Wait::Ready) = w.wait(Some(Duration::from_millis(20)), None) {
+            while w.next_event().is_some() {}
+        }
+        assert_eq!(watch_count(std::process::id()), 1, "round {round}");
+        footprints.push(w.table().footprint());
+    }
+    eprintln!("table footprint by round: {footprints:?}");
+    let peak_first = footprints[..10].iter().max().copied().unwrap();
+    assert!(
+        footprints[10..].iter().all(|&f| f <= peak_first),
+        "table grew: {footprints:?}"
+    );
+}

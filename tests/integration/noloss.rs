@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::live::Live;
-use crate::util::{fresh_dir, watch_count};
+use crate::util::{drained, fresh_dir, watch_count};
 
 fn counts(out: &str) -> HashMap<&str, usize> {
     let mut m = HashMap::new();
@@ -220,4 +220,76 @@ fn overflow_is_announced_and_rescanned() {
     let (out, err) = live.stop();
     assert_eq!(out.matches(" Q_OVERFLOW \n").count(), 1);
     assert!(err.contains("overflowed"), "no warning on stderr: {err:?}");
+}
+
+/// The rescan after an overflow walks trees bigger than one slice (it runs in slices
+/// between reads): a rename lost in the overflow is fixed (events come under the new
+/// name), directories created meanwhile are watched, one the exclusion matches is not.
+#[test]
+fn overflow_rescan_fixes_names_and_prunes() {
+    let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(16384);
+    if max > 100_000 {
+        println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
+        return;
+    }
+    let _heavy = crate::util::heavy();
+    let dir = fresh_dir("rinotify-noloss", "rescan");
+    for i in 0..300 {
+        std::fs::create_dir_all(dir.join(format!("tree/d{i:03}/s"))).unwrap();
+    }
+    std::fs::create_dir(dir.join("files")).unwrap();
+    let live = Live::start(
+        "inotifywait",
+        &[
+            "-m",
+            "-r",
+            "-q",
+            "-e",
+            "create,q_overflow",
+            "--exclude",
+            "skipme",
+            ".",
+        ],
+        &dir,
+    );
+    // ., files, tree and 300 × (d, d/s).
+    live.wait_watches(603);
+    live.signal(libc::SIGSTOP);
+    for i in 0..max + 4000 {
+        std::fs::File::create(dir.join(format!("files/f{i}"))).unwrap();
+    }
+    std::fs::rename(dir.join("tree/d005"), dir.join("tree/r005")).unwrap();
+    std::fs::create_dir_all(dir.join("tree/d150/new/deep")).unwrap();
+    std::fs::create_dir_all(dir.join("tree/skipme/x")).unwrap();
+    live.signal(libc::SIGCONT);
+    live.wait_stdout(" Q_OVERFLOW \n");
+    // The two new directories, not the excluded ones.
+    live.wait_watches(605);
+    let pid = live.child.id();
+    live.wait_until("the queue drained", |_| drained(pid));
+    std::fs::File::create(dir.join("tree/r005/s/x")).unwrap();
+    std::fs::File::create(dir.join("tree/d150/new/deep/y")).unwrap();
+    std::fs::File::create(dir.join("tree/skipme/x/z")).unwrap();
+    std::fs::File::create(dir.join("zz_end")).unwrap();
+    live.wait_stdout("./ CREATE zz_end\n");
+    assert_eq!(watch_count(pid), 605);
+    let (out, _) = live.stop();
+    let tail: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("./files/") && !l.contains("Q_OVERFLOW"))
+        .collect();
+    let tail = &tail[tail.len() - 3..];
+    assert_eq!(
+        tail,
+        [
+            "./tree/r005/s/ CREATE x",
+            "./tree/d150/new/deep/ CREATE y",
+            "./ CREATE zz_end"
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("skipme"), "{out}");
 }
