@@ -179,13 +179,12 @@ impl WatchTable {
     }
 }
 
+/// Table-driven tests build tables from, and compare them as, (wd, name) lists.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BTreeMap;
+pub mod fixture {
+    use super::WatchTable;
 
-    fn table(entries: &[(i32, &str)]) -> WatchTable {
+    pub fn table(entries: &[(i32, &str)]) -> WatchTable {
         let mut t = WatchTable::new();
         for &(wd, p) in entries {
             t.insert(wd, p.as_bytes());
@@ -193,12 +192,21 @@ mod tests {
         t
     }
 
-    fn names(t: &WatchTable) -> Vec<(i32, String)> {
+    /// (wd, name) in wd order.
+    pub fn names(t: &WatchTable) -> Vec<(i32, String)> {
         t.wds()
             .into_iter()
-            .map(|w| (w, String::from_utf8_lossy(t.get(w).unwrap()).into_owned()))
+            .filter_map(|w| Some((w, String::from_utf8_lossy(t.get(w)?).into_owned())))
             .collect()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{names, table};
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn first_name_wins() {

@@ -209,73 +209,73 @@ fn recursive_exclude_prunes_new_dir() {
     assert_eq!(err, "");
 }
 
+/// A pruning case: in a fixture whose start-up tree has `watches` directories, `make`
+/// creates (or moves in) an excluded directory, and the watch count stays the same;
+/// then `touch` writes inside it and elsewhere, and `out` is all that is printed.
+fn prune_case(
+    name: &str,
+    fixture: &str,
+    args: &[&str],
+    watches: usize,
+    make: &str,
+    touch: &str,
+    out: &str,
+) {
+    let (live, dir) = live_in(name, fixture, args);
+    live.wait_watches(watches);
+    util::setup(&dir, make);
+    assert_eq!(
+        settled_watches(&live),
+        watches,
+        "{name}: the excluded directory is watched"
+    );
+    util::setup(&dir, touch);
+    live.wait_stdout(out);
+    assert_eq!(settled_watches(&live), watches, "{name}");
+    let (got, err) = live.stop();
+    assert_eq!((got.as_str(), err.as_str()), (out, ""), "{name}");
+}
+
 #[test]
 fn recursive_exclude_checklist_51() {
     // COMPAT §7 item 51, policy (as Debian): only `t/keep/ CREATE b`, and `t/skipnew/`
     // is not watched (the fdinfo watch count does not grow).
-    let (live, dir) = live_in(
+    prune_case(
         "recursive_exclude_checklist_51",
         "mkdir -p t/keep",
         &["-mrq", "-e", "create,modify", "--exclude", "skip", "t"],
-    );
-    live.wait_watches(2);
-    util::setup(&dir, "mkdir t/skipnew");
-    assert_eq!(
-        settled_watches(&live),
         2,
-        "excluded new t/skipnew/ is watched"
+        "mkdir t/skipnew",
+        "touch t/skipnew/a t/skipfile t/keep/b",
+        "t/keep/ CREATE b\n",
     );
-    util::setup(&dir, "touch t/skipnew/a t/skipfile t/keep/b");
-    live.wait_stdout("t/keep/ CREATE b\n");
-    assert_eq!(settled_watches(&live), 2);
-    let (out, err) = live.stop();
-    assert_eq!(out, "t/keep/ CREATE b\n");
-    assert_eq!(err, "");
 }
 
 #[test]
 fn recursive_exclude_prunes_moved_in_dir() {
     // A directory moved in from outside is pruned like a created one, with its subtree.
-    let (live, dir) = live_in(
+    prune_case(
         "recursive_exclude_prunes_moved_in_dir",
         "mkdir -p t/keep outside/skipx/sub",
         &["-mrq", "-e", "create,moved_to", "--exclude", "skip", "t"],
-    );
-    live.wait_watches(2);
-    util::setup(&dir, "mv outside/skipx t/skipx");
-    assert_eq!(
-        settled_watches(&live),
         2,
-        "excluded moved-in t/skipx/ is watched"
+        "mv outside/skipx t/skipx",
+        "touch t/skipx/a t/skipx/sub/b t/keep/c",
+        "t/keep/ CREATE c\n",
     );
-    util::setup(&dir, "touch t/skipx/a t/skipx/sub/b t/keep/c");
-    live.wait_stdout("t/keep/ CREATE c\n");
-    assert_eq!(settled_watches(&live), 2);
-    let (out, err) = live.stop();
-    assert_eq!(out, "t/keep/ CREATE c\n");
-    assert_eq!(err, "");
 }
 
 #[test]
 fn recursive_excludei_prunes_new_dir() {
-    let (live, dir) = live_in(
+    prune_case(
         "recursive_excludei_prunes_new_dir",
         "mkdir -p t/keep",
         &["-mrq", "-e", "create", "--excludei", "SKIP", "t"],
-    );
-    live.wait_watches(2);
-    util::setup(&dir, "mkdir t/SkipNew");
-    assert_eq!(
-        settled_watches(&live),
         2,
-        "excluded new t/SkipNew/ is watched"
+        "mkdir t/SkipNew",
+        "touch t/SkipNew/a t/keep/b",
+        "t/keep/ CREATE b\n",
     );
-    util::setup(&dir, "touch t/SkipNew/a t/keep/b");
-    live.wait_stdout("t/keep/ CREATE b\n");
-    assert_eq!(settled_watches(&live), 2);
-    let (out, err) = live.stop();
-    assert_eq!(out, "t/keep/ CREATE b\n");
-    assert_eq!(err, "");
 }
 
 #[test]

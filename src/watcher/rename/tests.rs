@@ -7,21 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use proptest::prelude::*;
 
 use super::*;
-
-fn table(entries: &[(i32, &str)]) -> WatchTable {
-    let mut t = WatchTable::new();
-    for &(wd, p) in entries {
-        t.insert(wd, p.as_bytes());
-    }
-    t
-}
-
-fn names(t: &WatchTable) -> Vec<(i32, String)> {
-    t.wds()
-        .into_iter()
-        .map(|w| (w, String::from_utf8_lossy(t.get(w).unwrap()).into_owned()))
-        .collect()
-}
+use crate::watcher::table::fixture::{names, table};
 
 fn from(parent: i32, name: &'static str, cookie: u32) -> DirEvent<'static> {
     DirEvent::MovedFrom {
