@@ -229,10 +229,7 @@ fn churn_200k_directories_rss_flat() {
 /// its final name, and no watch is lost.
 #[test]
 fn renames_under_a_concurrent_writer_lose_nothing() {
-    let max_queued: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(16384);
+    let max_queued: usize = crate::util::max_queued_events();
     // Even a watcher that read nothing until the end could not overflow its queue: at
     // most a quarter of it for files, half for the renames (a round trip queues at most
     // 2 renames × 3 events, MOVED_FROM, MOVED_TO and MOVE_SELF; twice that every 50th).

@@ -191,14 +191,7 @@ fn renames_moves_and_recreation() {
 /// warning on stderr, and a directory created during the overflow is watched.
 #[test]
 fn overflow_is_announced_and_rescanned() {
-    let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(16384);
-    if max > 100_000 {
-        println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
-        return;
-    }
+    let Some(max) = overflowable() else { return };
     let dir = fresh_dir("rinotify-noloss", "overflow");
     std::fs::create_dir(dir.join("files")).unwrap();
     let live = Live::start(
@@ -227,14 +220,7 @@ fn overflow_is_announced_and_rescanned() {
 /// name), directories created meanwhile are watched, one the exclusion matches is not.
 #[test]
 fn overflow_rescan_fixes_names_and_prunes() {
-    let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(16384);
-    if max > 100_000 {
-        println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
-        return;
-    }
+    let Some(max) = overflowable() else { return };
     let _heavy = crate::util::heavy();
     let dir = fresh_dir("rinotify-noloss", "rescan");
     for i in 0..300 {
@@ -292,4 +278,14 @@ fn overflow_rescan_fixes_names_and_prunes() {
         "{out}"
     );
     assert!(!out.contains("skipme"), "{out}");
+}
+
+/// The queue size, when it is small enough to overflow cheaply (says so otherwise).
+fn overflowable() -> Option<usize> {
+    let max = crate::util::max_queued_events();
+    if max > 100_000 {
+        println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
+        return None;
+    }
+    Some(max)
 }

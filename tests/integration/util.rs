@@ -804,3 +804,11 @@ pub static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
     HEAVY.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// `/proc/sys/fs/inotify/max_queued_events` (the kernel default when unreadable).
+pub fn max_queued_events() -> usize {
+    std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(16384)
+}

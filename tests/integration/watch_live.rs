@@ -80,10 +80,7 @@ fn overflow_is_reported_at_exit() {
     let live = Live::start("inotifywatch", &["-e", "create", "."], &dir);
     live.wait_stderr("Finished establishing");
     live.signal(libc::SIGSTOP);
-    let max: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(16384);
+    let max: usize = crate::util::max_queued_events();
     for i in 0..max + 2000 {
         std::fs::File::create(dir.join(format!("f{i}"))).unwrap();
     }
