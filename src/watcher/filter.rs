@@ -27,12 +27,14 @@ impl Filter {
     }
 }
 
-/// `%w%f` of an event, built in a reused buffer.
-pub fn subject<'a>(buf: &'a mut Vec<u8>, watch: &[u8], name: &[u8]) -> &'a [u8] {
-    buf.clear();
-    buf.extend_from_slice(watch);
-    buf.extend_from_slice(name);
-    buf
+/// Whether an event about `name` on the watch named `watch` passes `filter` (all do
+/// without one); `%w%f` is built in the reused `scratch`.
+pub fn admits(filter: Option<&Filter>, scratch: &mut Vec<u8>, watch: &[u8], name: &[u8]) -> bool {
+    let Some(f) = filter else { return true };
+    scratch.clear();
+    scratch.extend_from_slice(watch);
+    scratch.extend_from_slice(name);
+    f.passes(scratch)
 }
 
 #[cfg(test)]

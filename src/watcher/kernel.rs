@@ -23,8 +23,6 @@ pub enum ReadError {
 /// What a watcher needs from the kernel. Ids are watch descriptors for inotify; a
 /// backend must return the same id when the same object is added twice.
 pub trait Backend {
-    /// Short name for diagnostics ("inotify").
-    fn name(&self) -> &'static str;
     /// Watches `path` with `mask`; returns the watch's id.
     fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno>;
     /// Stops watching `id`; an `IGNORED` record for it follows later.
@@ -50,10 +48,6 @@ impl InotifyBackend {
 }
 
 impl Backend for InotifyBackend {
-    fn name(&self) -> &'static str {
-        "inotify"
-    }
-
     fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno> {
         let wd = self
             .inotify
@@ -175,7 +169,7 @@ pub fn poll(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<Ready, Errno> {
     })
 }
 
-pub fn errno_of(e: &std::io::Error) -> Errno {
+fn errno_of(e: &std::io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 

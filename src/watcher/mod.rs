@@ -96,13 +96,6 @@ pub enum Wait {
 /// Called once per directory during a walk; returning false abandons the setup.
 pub type Progress = Box<dyn FnMut() -> bool>;
 
-/// The event handed out last, whose bookkeeping is still due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Due {
-    None,
-    Raw(usize),
-}
-
 pub struct Watcher {
     backend: Box<dyn Backend>,
     opts: Options,
@@ -114,7 +107,8 @@ pub struct Watcher {
     buf: Vec<u8>,
     pos: usize,
     len: usize,
-    due: Due,
+    /// Offset of the record handed out last, whose bookkeeping is still due.
+    due: Option<usize>,
     echoes: Echoes,
     current: Option<Synth>,
     renames: Renames,
@@ -163,7 +157,7 @@ impl Watcher {
             buf: Vec::new(),
             pos: 0,
             len: 0,
-            due: Due::None,
+            due: None,
             echoes: Echoes::default(),
             current: None,
             renames: Renames::new(),
@@ -194,16 +188,6 @@ impl Watcher {
 
     pub fn table(&self) -> &WatchTable {
         &self.table
-    }
-
-    /// Which backend runs ("inotify").
-    pub fn backend_name(&self) -> &'static str {
-        self.backend.name()
-    }
-
-    /// Bytes of records read ahead and not handed out yet.
-    pub fn buffered(&self) -> usize {
-        self.len - self.pos
     }
 
     pub fn take_notice(&mut self) -> Option<Notice> {
@@ -332,9 +316,7 @@ impl Watcher {
             if let Some(s) = self.echoes.synth.pop_front() {
                 let watch = self.table.get(s.wd).unwrap_or_default();
                 let pass =
-                    self.opts.filter.as_ref().is_none_or(|f| {
-                        f.passes(filter::subject(&mut self.subject, watch, &s.name))
-                    });
+                    filter::admits(self.opts.filter.as_ref(), &mut self.subject, watch, &s.name);
                 self.current = Some(s);
                 if !pass {
                     continue;
@@ -365,21 +347,18 @@ impl Watcher {
             if r.wd != -1 && !self.table.contains(r.wd) {
                 continue; // a watch we removed; its last events are stale
             }
-            self.due = Due::Raw(off);
+            self.due = Some(off);
+            // Q_OVERFLOW's wd -1 is in no table: its watch name is empty.
+            let watch = self.table.get(r.wd).unwrap_or_default();
             let internal_only =
                 r.mask & self.internal != 0 && r.mask & !(self.internal | bits::ISDIR) == 0;
-            let watch = if r.wd == -1 {
-                &[][..]
-            } else {
-                self.table.get(r.wd).unwrap_or_default()
-            };
-            let name = &self.buf[r.start..r.end];
             let pass = !internal_only
-                && self
-                    .opts
-                    .filter
-                    .as_ref()
-                    .is_none_or(|f| f.passes(filter::subject(&mut self.subject, watch, name)));
+                && filter::admits(
+                    self.opts.filter.as_ref(),
+                    &mut self.subject,
+                    watch,
+                    &self.buf[r.start..r.end],
+                );
             if !pass {
                 self.settle_due();
                 continue;

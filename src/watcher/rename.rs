@@ -99,10 +99,10 @@ impl Renames {
                 name,
                 cookie,
             } => {
-                let Some(p) = table.get(parent) else {
+                let Some(path) = child(table, parent, name) else {
                     return Effect::None;
                 };
-                if let Some(wd) = table.find(&join_dir(p, name)) {
+                if let Some(wd) = table.find(&path) {
                     // A directory is in flight once: a newer MOVED_FROM replaces an older.
                     self.pending.retain(|m| m.wd != wd);
                     self.pending.push(Pending {
@@ -118,10 +118,9 @@ impl Renames {
                 name,
                 cookie,
             } => {
-                let Some(p) = table.get(parent) else {
+                let Some(dest) = child(table, parent, name) else {
                     return Effect::None;
                 };
-                let dest = join_dir(p, name);
                 let mut paired = None;
                 if let Some(m) = self.pending.iter_mut().find(|m| m.cookie == cookie) {
                     m.dest = Some(dest.as_slice().into());
@@ -175,6 +174,11 @@ impl Renames {
         self.pending.retain(|m| !gone.contains(&m.wd));
         gone
     }
+}
+
+/// The name of directory `name` inside the watch `parent`, if that watch is known.
+fn child(table: &WatchTable, parent: i32, name: &[u8]) -> Option<Vec<u8>> {
+    table.get(parent).map(|p| join_dir(p, name))
 }
 
 /// The directory now at `dest` is watched as `wd`. When the table knew that wd under

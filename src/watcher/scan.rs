@@ -163,8 +163,12 @@ impl Watcher {
             self.notices
                 .push_back(Notice::NewDirFailed(dir.to_vec(), e));
         }
-        // Everything queued up to now may echo the scan: read it all in; echoes are
-        // dropped up to that point.
+        self.read_echoes();
+    }
+
+    /// Everything queued up to now may echo our listings: read it all in; echoes are
+    /// dropped up to that point.
+    pub(super) fn read_echoes(&mut self) {
         self.drain_queued();
         self.echoes.until = self.len;
     }

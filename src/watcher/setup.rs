@@ -86,17 +86,35 @@ impl Watcher {
     /// Watches `dir` (ending in `/`) and its subdirectories, children first, as the
     /// reference does (so watch order, hence inotifywatch's ties, match). Errors the
     /// reference tolerates below the top (EACCES, ENOENT, ELOOP) skip a directory. With
-    /// `prune`, subdirectories the exclusion filter matches are skipped.
+    /// `prune`, the directory arrived later: subdirectories the exclusion filter
+    /// matches are skipped, and each directory is bound where it is now (one we already
+    /// watch moved here); the initial walk keeps the first name registered.
     pub(super) fn walk_dir(
         &mut self,
         dir: &[u8],
         exclusions: &[Vec<u8>],
         prune: bool,
     ) -> Result<(), Errno> {
+        if let Some(wd) = self.watch_tree(dir, exclusions, prune)?
+            && (!prune || !bind(&mut self.table, wd, dir))
+        {
+            self.table.insert(wd, dir);
+        }
+        Ok(())
+    }
+
+    /// Lists `dir`, walks its subdirectories, then adds its watch; `Ok(None)` when a
+    /// tolerated error skipped it. The caller registers the wd.
+    fn watch_tree(
+        &mut self,
+        dir: &[u8],
+        exclusions: &[Vec<u8>],
+        prune: bool,
+    ) -> Result<Option<i32>, Errno> {
         self.walked_one()?;
         let listing = match walk::list(dir, true) {
             Ok(l) => l,
-            Err(e) if tolerated(e) => return Ok(()),
+            Err(e) if tolerated(e) => return Ok(None),
             Err(e) => return Err(e),
         };
         self.walk_children(dir, listing.entries, exclusions, prune)?;
@@ -105,17 +123,11 @@ impl Watcher {
                 if back {
                     // Still watched while we listed it: our listing echoes on it.
                     self.echoes.listed(wd, self.opts.mask, listing.reads);
-                    self.drain_queued();
-                    self.echoes.until = self.len;
+                    self.read_echoes();
                 }
-                // A directory arriving later is bound where it is now (one we already
-                // watch moved here); the initial walk keeps the first name registered.
-                if !prune || !bind(&mut self.table, wd, dir) {
-                    self.table.insert(wd, dir);
-                }
-                Ok(())
+                Ok(Some(wd))
             }
-            Err(e) if tolerated(e) => Ok(()),
+            Err(e) if tolerated(e) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -191,25 +203,14 @@ impl Watcher {
     /// bound by the watch the kernel says it has, so a directory we already watch is
     /// renamed rather than watched twice.
     pub(super) fn walk_new(&mut self, dir: &[u8]) {
-        let placed = self.walked_one().and_then(|()| {
-            let listing = walk::list(dir, true)?;
-            self.walk_children(dir, listing.entries, &[], true)?;
-            let (wd, back) = self.add_watch_back(dir)?;
-            if back {
-                self.echoes.listed(wd, self.opts.mask, listing.reads);
-                self.drain_queued();
-                self.echoes.until = self.len;
-            }
-            Ok(wd)
-        });
-        match placed {
-            Ok(wd) => {
+        match self.watch_tree(dir, &[], true) {
+            Ok(Some(wd)) => {
                 if !bind(&mut self.table, wd, dir) {
                     self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
                     self.table.insert(wd, dir);
                 }
             }
-            Err(e) if tolerated(e) => {}
+            Ok(None) => {}
             Err(e) => {
                 self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
                 self.notices
@@ -226,8 +227,8 @@ impl Watcher {
 
     /// Rescans a few directories: each one is watched if it is not (new directories the
     /// exclusion filter matches stay unwatched) and its name fixed if a lost rename left
-    /// it stale. Returns whether work remains.
-    pub(super) fn rescan_slice(&mut self) -> bool {
+    /// it stale.
+    pub(super) fn rescan_slice(&mut self) {
         for _ in 0..RESCAN_SLICE {
             let Some(dir) = self.rescan.pop() else { break };
             let Ok(wd) = self.add_watch(&dir) else {
@@ -255,9 +256,7 @@ impl Watcher {
             }
         }
         // Our listings' echoes are in the queue by now.
-        self.drain_queued();
-        self.echoes.until = self.len;
-        !self.rescan.is_empty()
+        self.read_echoes();
     }
 }
 

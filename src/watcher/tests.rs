@@ -35,9 +35,6 @@ fn record(wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Vec<u8> {
 }
 
 impl Backend for Fake {
-    fn name(&self) -> &'static str {
-        "fake"
-    }
     fn add(&mut self, path: &[u8], _mask: u32) -> Result<i32, Errno> {
         let mut s = self.0.borrow_mut();
         s.added.push(path.to_vec());

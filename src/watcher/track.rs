@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::rename::{self, DirEvent, Effect};
-use super::{Due, Notice, Watcher, kernel, walk};
+use super::{Notice, Watcher, kernel, walk};
 use crate::event::bits;
 
 /// How long watches of a directory that left the tree are kept in case it comes back.
@@ -23,7 +23,7 @@ impl Watcher {
     /// Bookkeeping for the event handed out last: done after it was reported, as the
     /// reference does, so the event itself carries the names from before the change.
     pub(super) fn settle_due(&mut self) {
-        let Due::Raw(off) = std::mem::replace(&mut self.due, Due::None) else {
+        let Some(off) = self.due.take() else {
             return;
         };
         let Some(r) = kernel::decode(&self.buf, off, self.len) else {
@@ -35,7 +35,7 @@ impl Watcher {
             self.removed.clear();
             self.orphans.clear();
             for (wd, _) in std::mem::take(&mut self.detached) {
-                self.backend.remove(wd);
+                self.unwatch(wd);
             }
             if self.opts.track {
                 self.start_rescan();
@@ -57,39 +57,42 @@ impl Watcher {
         let name = self.buf[r.start..r.end].to_vec();
         let dir = r.mask & bits::ISDIR != 0;
         let ev = if r.mask & bits::MOVE_SELF != 0 {
-            DirEvent::MoveSelf { wd: r.wd }
+            Some(DirEvent::MoveSelf { wd: r.wd })
         } else if dir && r.mask & bits::MOVED_FROM != 0 {
-            DirEvent::MovedFrom {
+            Some(DirEvent::MovedFrom {
                 parent: r.wd,
                 name: &name,
                 cookie: r.cookie,
-            }
+            })
         } else if dir && r.mask & bits::MOVED_TO != 0 {
-            DirEvent::MovedTo {
+            Some(DirEvent::MovedTo {
                 parent: r.wd,
                 name: &name,
                 cookie: r.cookie,
-            }
+            })
         } else if dir && r.mask & bits::CREATE != 0 {
+            // Not the rename machine's; a scan can still bind a directory elsewhere, so
+            // orphans are retried below all the same.
             if let Some(parent) = self.table.get(r.wd) {
                 let path = walk::join_dir(parent, &name);
                 if !self.add_new_dir(&path, true) {
                     self.orphan(r.wd, &name, true);
                 }
             }
-            return;
+            None
         } else {
             return;
         };
-        match self.renames.apply(&mut self.table, ev) {
-            Effect::None => {}
-            Effect::Place { dest, paired } => {
+        match ev.map(|ev| self.renames.apply(&mut self.table, ev)) {
+            None | Some(Effect::None) => {}
+            Some(Effect::Place { dest, paired }) => {
                 if !self.place(&dest, paired) {
                     self.orphan(r.wd, &name, false);
                 }
             }
-            Effect::Left(wd) => {
-                if !self.still_there(wd) {
+            Some(Effect::Left(wd)) => {
+                let name = self.table.get(wd).map(<[u8]>::to_vec);
+                if !name.is_some_and(|p| self.watched_as(&p, wd)) {
                     let until = Instant::now() + DETACH_GRACE;
                     let gone = self.renames.drop_subtree(&mut self.table, wd);
                     self.detached.extend(gone.into_iter().map(|w| (w, until)));
@@ -108,34 +111,25 @@ impl Watcher {
     fn place(&mut self, dest: &[u8], paired: Option<i32>) -> bool {
         if let Some(w) = paired
             && self.table.contains(w)
-            && walk::is_real_dir(walk::unslashed(dest))
+            && self.watched_as(dest, w)
         {
-            match self.add_watch(dest) {
-                Ok(y) if y == w => {
-                    rename::bind(&mut self.table, w, dest);
-                    return true;
-                }
-                // A watch we just made on something else: the walk below places it in
-                // the reference's order.
-                Ok(y) if !self.table.contains(y) => self.unwatch(y),
-                _ => {}
-            }
+            rename::bind(&mut self.table, w, dest);
+            return true;
         }
         self.add_new_dir(dest, false)
     }
 
-    /// Whether the kernel says watch `wd` is still the directory at its name.
-    fn still_there(&mut self, wd: i32) -> bool {
-        let Some(path) = self.table.get(wd).map(<[u8]>::to_vec) else {
-            return false;
-        };
-        if !walk::is_real_dir(walk::unslashed(&path)) {
+    /// Whether the directory at `path` is the one watched as `wd`, as the kernel says
+    /// (adding a watch on a watched directory returns its wd). A watch this makes on
+    /// another directory is removed again: that directory's own arrival, still queued or
+    /// walked by the caller, places it in the reference's order.
+    fn watched_as(&mut self, path: &[u8], wd: i32) -> bool {
+        if !walk::is_real_dir(walk::unslashed(path)) {
             return false;
         }
-        match self.add_watch(&path) {
+        match self.add_watch(path) {
             Ok(y) if y == wd => true,
             Ok(y) => {
-                // Something else is there: its own arrival, still queued, places it.
                 if !self.table.contains(y) {
                     self.unwatch(y);
                 }

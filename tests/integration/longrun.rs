@@ -353,21 +353,28 @@ fn renames_under_a_concurrent_writer_lose_nothing() {
     }
 }
 
+/// `t/a/b` watched by ours (`-m -r -q -e create --format %w%f t`, all 3 watches in
+/// place) beside an unwatched `outside/`.
+fn watched_tree_beside_outside(name: &str) -> (std::path::PathBuf, Live) {
+    let dir = fresh_dir(GROUP, name);
+    std::fs::create_dir_all(dir.join("t/a/b")).unwrap();
+    std::fs::create_dir(dir.join("outside")).unwrap();
+    let live = Live::start(
+        "inotifywait",
+        &["-m", "-r", "-q", "-e", "create", "--format", "%w%f", "t"],
+        &dir,
+    );
+    live.wait_watches(3);
+    (dir, live)
+}
+
 /// `t/a` moved out and straight back in as `t/a2`, with no pause in between, then a
 /// file created in `t/a2/b`: reported once under its new path, nothing under
 /// `outside` or the old name, and exactly t, t/a2 and t/a2/b are watched.
 #[test]
 fn moved_out_and_back_in_is_tracked() {
     for round in 0..10 {
-        let dir = fresh_dir(GROUP, &format!("outin{round}"));
-        std::fs::create_dir_all(dir.join("t/a/b")).unwrap();
-        std::fs::create_dir(dir.join("outside")).unwrap();
-        let live = Live::start(
-            "inotifywait",
-            &["-m", "-r", "-q", "-e", "create", "--format", "%w%f", "t"],
-            &dir,
-        );
-        live.wait_watches(3);
+        let (dir, live) = watched_tree_beside_outside(&format!("outin{round}"));
         let p = |s: &str| dir.join(s);
         std::fs::rename(p("t/a"), p("outside/a")).unwrap();
         std::fs::rename(p("outside/a"), p("t/a2")).unwrap();
@@ -389,15 +396,7 @@ fn moved_out_and_back_in_is_tracked() {
 /// watch count drops to 1), what happens in it is never reported.
 #[test]
 fn moved_out_subtree_is_unwatched_and_silent() {
-    let dir = fresh_dir(GROUP, "out");
-    std::fs::create_dir_all(dir.join("t/a/b")).unwrap();
-    std::fs::create_dir(dir.join("outside")).unwrap();
-    let live = Live::start(
-        "inotifywait",
-        &["-m", "-r", "-q", "-e", "create", "--format", "%w%f", "t"],
-        &dir,
-    );
-    live.wait_watches(3);
+    let (dir, live) = watched_tree_beside_outside("out");
     let p = |s: &str| dir.join(s);
     std::fs::rename(p("t/a"), p("outside/a")).unwrap();
     let pid = live.child.id();
