@@ -35,10 +35,17 @@ fn record(wd: i32, mask: u32, cookie: u32, name: &[u8]) -> Vec<u8> {
 }
 
 impl Backend for Fake {
+    /// One id per path, as the kernel gives one wd per inode.
     fn add(&mut self, path: &[u8], _mask: u32) -> Result<i32, Errno> {
         let mut s = self.0.borrow_mut();
-        s.added.push(path.to_vec());
-        Ok(100 + s.added.len() as i32)
+        let i = match s.added.iter().position(|p| p == path) {
+            Some(i) => i,
+            None => {
+                s.added.push(path.to_vec());
+                s.added.len() - 1
+            }
+        };
+        Ok(101 + i as i32)
     }
     fn remove(&mut self, id: i32) {
         self.0.borrow_mut().removed.push(id);
@@ -190,4 +197,34 @@ fn own_listing_echoes_dropped_theirs_kept_parent_merged() {
     .map(|&(w, m, n)| (w, m.to_string(), n.to_string()))
     .collect();
     assert_eq!(got, want);
+}
+
+#[test]
+fn overflow_rescan_yields_to_queued_events_between_slices() {
+    let dir = std::env::temp_dir().join(format!("rinotify-rescan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for i in 0..300 {
+        std::fs::create_dir_all(dir.join(format!("d{i:03}"))).unwrap();
+    }
+    let (mut w, script) = watcher(ALL_EVENTS, true);
+    use std::os::unix::ffi::OsStrExt;
+    w.add_top(dir.as_os_str().as_bytes(), &[]).unwrap();
+    assert_eq!(w.table.len(), 301);
+    w.start_rescan();
+    // An event arrives while the rescan has work left: it is handed out before the
+    // rest of the rescan runs.
+    let wd = w.table.wds()[0];
+    script.borrow_mut().queue = record(wd, MODIFY, 0, b"f");
+    assert_eq!(w.wait(Some(Duration::ZERO), None).unwrap(), Wait::Ready);
+    assert!(
+        !w.rescan.is_empty(),
+        "the whole tree was rescanned before the event"
+    );
+    assert_eq!(events(&mut w).len(), 1);
+    // Then the rescan finishes, slice by slice.
+    while !w.rescan.is_empty() {
+        let _ = w.wait(Some(Duration::ZERO), None).unwrap();
+    }
+    assert_eq!(w.table.len(), 301);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
