@@ -8,8 +8,8 @@ use std::time::Duration;
 use nix::errno::Errno;
 
 use super::{report_init_error, report_watch_error};
-use crate::cli::PathList;
 use crate::cli::wait::WaitConfig;
+use crate::config::PathList;
 use crate::event::bits;
 use crate::format::{Formatter, Layout, Template};
 use crate::output::{Diag, Sink, eprintln_bytes, strerror};

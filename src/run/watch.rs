@@ -11,8 +11,8 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::{report_init_error, report_watch_error};
-use crate::cli::PathList;
 use crate::cli::watch::WatchConfig;
+use crate::config::PathList;
 use crate::event::bits;
 use crate::output::{Diag, eprintln_bytes, write_all};
 use crate::stats::Stats;
