@@ -7,6 +7,10 @@ use std::os::unix::ffi::OsStringExt;
 
 use clap::{Parser, Subcommand};
 
+use crate::config;
+use crate::error::Error;
+use crate::output::Diag;
+
 /// rinotify: inotify-tools' inotifywait, reimplemented.
 #[derive(Debug, Parser)]
 #[command(name = "rinotify", version, about, long_about = None)]
@@ -72,26 +76,28 @@ pub fn run(args: Vec<OsString>) -> i32 {
 }
 
 /// fsnotifywait/fsnotifywatch default to fanotify, which is not supported yet.
-fn no_fanotify(prog: &[u8]) -> i32 {
+fn no_fanotify(prog: &[u8]) -> Error {
     let mut m = prog.to_vec();
     m.extend_from_slice(b": fanotify (the default under this name) is not supported yet");
-    crate::output::eprintln_bytes(&m);
-    1
+    Error::NoFanotify(m)
 }
 
 fn wait(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
-    match crate::cli::wait::parse(tool, prog, args) {
-        Ok(_) if fanotify_default => no_fanotify(prog),
-        Ok(c) => crate::run::wait::run(c),
-        Err(code) => code,
+    let config = crate::cli::wait::parse(tool, prog, args).and_then(config::wait::Wait::from_args);
+    match config {
+        Ok(_) if fanotify_default => no_fanotify(prog).report(&Diag::stderr()),
+        Ok(c) => crate::run::wait::run(tool, c),
+        Err(e) => e.report(&Diag::stderr()),
     }
 }
 
 fn watch(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
-    match crate::cli::watch::parse(tool, prog, args) {
-        Ok(_) if fanotify_default => no_fanotify(prog),
-        Ok(c) => crate::run::watch::run(c),
-        Err(code) => code,
+    let config =
+        crate::cli::watch::parse(tool, prog, args).and_then(config::watch::Watch::from_args);
+    match config {
+        Ok(_) if fanotify_default => no_fanotify(prog).report(&Diag::stderr()),
+        Ok(c) => crate::run::watch::run(tool, c),
+        Err(e) => e.report(&Diag::stderr()),
     }
 }
 

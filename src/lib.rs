@@ -7,23 +7,43 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod ere;
+pub mod error;
 pub mod event;
 pub mod format;
 pub mod getopt;
 pub mod output;
 pub mod run;
 pub mod stats;
+pub mod sys;
 pub mod timefmt;
 pub mod watcher;
 pub mod wdmap;
 
 pub use app::run;
 
-/// The whole program: restores default SIGPIPE (so a closed pipe ends us as it ends the
-/// reference), runs the applet chosen by argv, and exits with its status.
-pub fn main_entry() -> ! {
-    // SAFETY: resetting a signal disposition to its default before any thread exists.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let code = run(std::env::args_os().collect());
-    std::process::exit(code)
+/// The whole program: runs the applet chosen by argv and exits with its status.
+///
+/// The binaries enter here from a C `main` (`#![no_main]`), so Rust's runtime never sets
+/// SIGPIPE to "ignore": the disposition is the one inherited, as for the C tools. By
+/// default a closed pipe ends the program by SIGPIPE; when the caller ignores SIGPIPE,
+/// the write fails with EPIPE and the program ends quietly (status 1).
+pub fn main_entry() -> i32 {
+    run(std::env::args_os().collect())
+}
+
+/// Declares the C `main` of a binary: `rinotify::c_main!();` at the top of a
+/// `#![no_main]` crate.
+#[macro_export]
+macro_rules! c_main {
+    () => {
+        /// The C entry point: argv is read through `std::env::args_os` (glibc hands it
+        /// to std before `main`), and the status is returned to the C runtime.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn main(
+            _argc: std::ffi::c_int,
+            _argv: *const *const std::ffi::c_char,
+        ) -> std::ffi::c_int {
+            $crate::main_entry()
+        }
+    };
 }

@@ -1,5 +1,5 @@
 //! The `rinotify` binary: `rinotify wait …`, or any applet by the name it is invoked under.
 
-fn main() {
-    rinotify::main_entry()
-}
+#![no_main]
+
+rinotify::c_main!();

@@ -48,22 +48,7 @@ impl Sink {
     }
 }
 
-/// Writes all of `data` to `fd`, retrying on EINTR and short writes.
-pub fn write_all(fd: RawFd, mut data: &[u8]) -> Result<(), Errno> {
-    while !data.is_empty() {
-        // SAFETY: data is a valid readable slice.
-        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
-        if n < 0 {
-            let e = Errno::last();
-            if e == Errno::EINTR {
-                continue;
-            }
-            return Err(e);
-        }
-        data = &data[n as usize..];
-    }
-    Ok(())
-}
+pub use crate::sys::{strerror, write_all};
 
 /// Diagnostics: one line at a time to stderr, or to syslog(3) when asked.
 #[derive(Debug, Clone, Copy)]
@@ -78,14 +63,7 @@ impl Diag {
 
     /// Opens syslog with `ident` (LOG_PID|LOG_CONS|LOG_NDELAY, facility LOG_DAEMON).
     pub fn syslog(ident: &'static std::ffi::CStr) -> Diag {
-        // SAFETY: ident is a 'static NUL-terminated string, as openlog requires.
-        unsafe {
-            libc::openlog(
-                ident.as_ptr(),
-                libc::LOG_PID | libc::LOG_CONS | libc::LOG_NDELAY,
-                libc::LOG_DAEMON,
-            )
-        };
+        crate::sys::openlog(ident);
         Diag { syslog: true }
     }
 
@@ -94,8 +72,7 @@ impl Diag {
         if self.syslog {
             let text: Vec<u8> = line.iter().copied().filter(|&b| b != 0).collect();
             if let Ok(c) = CString::new(text) {
-                // SAFETY: "%s" with one valid C string argument.
-                unsafe { libc::syslog(libc::LOG_INFO, c"%s".as_ptr(), c.as_ptr()) };
+                crate::sys::syslog(&c);
             }
         } else {
             eprintln_bytes(line);
@@ -109,16 +86,4 @@ pub fn eprintln_bytes(line: &[u8]) {
     v.extend_from_slice(line);
     v.push(b'\n');
     let _ = write_all(libc::STDERR_FILENO, &v);
-}
-
-/// glibc's strerror text for `e` (no "(os error N)" suffix).
-pub fn strerror(e: Errno) -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: buf is writable for its length; the XSI strerror_r NUL-terminates on success.
-    let r = unsafe { libc::strerror_r(e as i32, buf.as_mut_ptr().cast(), buf.len()) };
-    if r != 0 {
-        return e.desc().to_string();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
 }

@@ -14,8 +14,7 @@ impl Clock {
     /// The strftime text for the current second; empty when strftime produced nothing
     /// (the reference then drops the event line).
     pub fn now(&mut self, fmt: &[u8]) -> &[u8] {
-        // SAFETY: time(NULL) has no preconditions.
-        let t = unsafe { libc::time(std::ptr::null_mut()) };
+        let t = crate::sys::time_now();
         if self.second != Some(t) {
             self.text = strftime_local(fmt, t);
             self.second = Some(t);
@@ -24,33 +23,23 @@ impl Clock {
     }
 }
 
-/// strftime(fmt, localtime(t)) into a 4096-byte buffer, as the reference does.
+/// strftime's buffer in the reference: a text of 4095 bytes or more does not fit (with its
+/// NUL) and comes out empty, which drops the event line.
+pub const TIMEFMT_CAP: usize = 4095;
+
+/// strftime(fmt, localtime(t)) into a [`TIMEFMT_CAP`]-byte buffer, as the reference does.
 pub fn strftime_local(fmt: &[u8], t: libc::time_t) -> Vec<u8> {
     // A NUL inside the format ends it, as it would for the C program.
     let end = fmt.iter().position(|&b| b == 0).unwrap_or(fmt.len());
     let Ok(cfmt) = CString::new(&fmt[..end]) else {
         return Vec::new();
     };
-    // SAFETY: zeroed tm is a valid out-parameter; localtime_r fills it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers to a time_t and a tm.
-    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
-        return Vec::new();
-    }
-    let mut buf = vec![0u8; 4096];
-    // SAFETY: buf is writable for buf.len() bytes; cfmt is NUL-terminated; tm is initialised.
-    let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), cfmt.as_ptr(), &tm) };
-    buf.truncate(n);
-    buf
+    crate::sys::strftime_local(&cfmt, t, TIMEFMT_CAP)
 }
 
 /// Reads `TZ` once, as the C library does on first use of local time.
 pub fn init() {
-    unsafe extern "C" {
-        fn tzset();
-    }
-    // SAFETY: tzset has no preconditions; called before any thread is started.
-    unsafe { tzset() };
+    crate::sys::tzset();
 }
 
 #[cfg(test)]
@@ -68,5 +57,7 @@ mod tests {
         assert_eq!(strftime_local(b"%s", t), b"1000000000");
         assert_eq!(strftime_local(b"%Y", t).len(), 4);
         assert_eq!(strftime_local(&[b'x'; 5000], t), b"");
+        assert_eq!(strftime_local(&[b'x'; 4094], t).len(), 4094);
+        assert_eq!(strftime_local(&[b'x'; 4095], t), b"");
     }
 }

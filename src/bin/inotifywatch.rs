@@ -1,6 +1,6 @@
 //! The `inotifywatch` binary that `cargo install` puts on PATH: the same program as
 //! `rinotify`, dispatched on its own name.
 
-fn main() {
-    rinotify::main_entry()
-}
+#![no_main]
+
+rinotify::c_main!();

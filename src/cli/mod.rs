@@ -1,16 +1,18 @@
-//! Command-line pieces shared by both applets: the getopt grammars, `-t` as strtol reads
-//! it, `-e` lists, the regex options, the list of paths (`--fromfile`, `@` exclusions), and
-//! the help text named after the tool.
+//! Command-line pieces shared by both applets: the option loop's shared options with
+//! their immediate aborts, `-t` as strtol reads it, `-e` lists, the raw regex options, and
+//! the help text named after the tool. Strings in, plain values out: the checks between
+//! options and everything typed live in `config`.
 
 pub mod wait;
 pub mod watch;
 
+use crate::error::Error;
 use crate::event;
-use crate::output::{eprintln_bytes, strerror, write_all};
+use crate::output::strerror;
 use nix::errno::Errno;
 
-/// What an applet's option parsing decided: run, or exit with a status now.
-pub type Parsed<T> = Result<T, i32>;
+/// What an applet's option parsing decided: go on, or stop now with this error.
+pub type Parsed<T> = Result<T, Error>;
 
 /// The options both applets share: what to watch and which events.
 #[derive(Debug, Default, Clone)]
@@ -38,8 +40,7 @@ impl WatchSet {
     }
 
     /// Handles one shared option as the reference's option loop does. `Ok(false)` means
-    /// the option is the applet's own; `Err(status)` means exit now (help, version, or a
-    /// message already printed).
+    /// the option is the applet's own; `Err` means stop now (help, version, bad value).
     pub fn option(
         &mut self,
         opt: char,
@@ -49,16 +50,12 @@ impl WatchSet {
         prog: &[u8],
     ) -> Parsed<bool> {
         match opt {
-            'h' => {
-                let _ = write_all(1, help_text(help, tool).as_bytes());
-                return Err(1);
-            }
+            'h' => return Err(Error::Help(help_text(help, tool))),
             'V' => {
-                let _ = write_all(
-                    1,
-                    format!("{tool} {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
-                );
-                return Err(0);
+                return Err(Error::Version(format!(
+                    "{tool} {}\n",
+                    env!("CARGO_PKG_VERSION")
+                )));
             }
             'e' => match parse_events(&val) {
                 Ok(bits) => self.events |= bits,
@@ -77,8 +74,7 @@ impl WatchSet {
                 m.extend_from_slice(
                     b": fanotify (-F/--fanotify, -S/--filesystem) is not supported yet",
                 );
-                eprintln_bytes(&m);
-                return Err(1);
+                return Err(Error::NoFanotify(m));
             }
             '4' => {
                 if self.fromfile.is_some() {
@@ -93,18 +89,14 @@ impl WatchSet {
     }
 }
 
-/// Prints the lines on stderr; the exit status for them.
-fn fail(lines: &[String]) -> i32 {
-    for l in lines {
-        complain(l);
-    }
-    1
+/// A usage error of these lines.
+pub fn fail(lines: &[String]) -> Error {
+    Error::Usage(lines.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
-/// Prints one usage complaint on stderr; the exit status for it.
-pub fn complain(line: &str) -> i32 {
-    eprintln_bytes(line.as_bytes());
-    1
+/// A usage error of one line.
+pub fn complain(line: &str) -> Error {
+    Error::Usage(vec![line.as_bytes().to_vec()])
 }
 
 /// `-t` as `strtol(arg, &end, 10)` with inotify-tools' checks, or the message lines.
@@ -213,29 +205,6 @@ impl RegexOpts {
             return Some("include and exclude regexp cannot both be specified.");
         }
         None
-    }
-
-    /// Compiles the active pattern into a filter, or the error line: the reference's for
-    /// a pattern glibc rejects too, one naming the pattern and the construct for one
-    /// glibc accepts but we cannot translate (back-references, say).
-    pub fn compile(&self) -> Result<Option<crate::watcher::Filter>, String> {
-        let (pat, icase, exclude) =
-            match (&self.exclude, &self.excludei, &self.include, &self.includei) {
-                (Some(p), _, _, _) => (p, false, true),
-                (_, Some(p), _, _) => (p, true, true),
-                (_, _, Some(p), _) => (p, false, false),
-                (_, _, _, Some(p)) => (p, true, false),
-                _ => return Ok(None),
-            };
-        let kind = if exclude { "exclude" } else { "include" };
-        match crate::ere::Ere::new(pat, icase) {
-            Ok(ere) => Ok(Some(crate::watcher::Filter { ere, exclude })),
-            Err(e) if e.is_unsupported() => Err(format!(
-                "Error in `{kind}' regular expression '{}': {e}.",
-                String::from_utf8_lossy(pat)
-            )),
-            Err(_) => Err(format!("Error in `{kind}' regular expression.")),
-        }
     }
 }
 

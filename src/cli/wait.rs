@@ -1,9 +1,8 @@
-//! inotifywait's options: the getopt grammar, the option loop with its immediate aborts,
-//! and the post-parse checks in the reference's order, producing a typed [`WaitConfig`].
+//! inotifywait's options: the getopt grammar and the option loop with its immediate
+//! aborts, producing the raw [`Args`] that `config::wait` checks and types.
 
 use super::{Parsed, WatchSet, complain as err};
 use crate::getopt::{self, LongOpt, Spec};
-use crate::output::eprintln_bytes;
 
 /// Long options in the reference's table order (glibc lists ambiguities in this order).
 const LONG: &[LongOpt] = &[
@@ -39,9 +38,9 @@ pub const SPEC: Spec = Spec {
     long: LONG,
 };
 
-/// Everything inotifywait was asked to do, validated.
+/// Everything inotifywait was asked to do, as given.
 #[derive(Debug, Default, Clone)]
-pub struct WaitConfig {
+pub struct Args {
     pub monitor: bool,
     pub daemon: bool,
     pub syslog: bool,
@@ -52,13 +51,15 @@ pub struct WaitConfig {
     pub timefmt: Option<Vec<u8>>,
     pub outfile: Option<Vec<u8>>,
     pub set: WatchSet,
+    /// getopt's complaint, if parsing stopped at a bad option (the checks still run).
+    pub getopt_error: Option<Vec<u8>>,
 }
 
-/// Runs the option loop and post-parse checks; `tool` names the help text, `prog` is
-/// argv[0] as invoked (for getopt's messages).
-pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
+/// Runs the option loop; `tool` names the help text, `prog` is argv[0] as invoked (for
+/// getopt's messages).
+pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
     let p = getopt::parse(&SPEC, prog, args);
-    let mut c = WaitConfig::default();
+    let mut c = Args::default();
     c.set.operands = p.operands;
     for (opt, val) in p.opts {
         let val = val.unwrap_or_default();
@@ -75,9 +76,11 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
             'm' => c.monitor = true,
             'q' => c.quiet += 1,
             'f' => {
-                err("The '--filename' option no longer exists.  The option it enabled in earlier");
-                err("versions of inotifywait is now turned on by default.");
-                return Err(1);
+                return Err(super::fail(&[
+                    "The '--filename' option no longer exists.  The option it enabled in earlier"
+                        .into(),
+                    "versions of inotifywait is now turned on by default.".into(),
+                ]));
             }
             'c' => c.csv = true,
             'd' => {
@@ -88,8 +91,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
             's' => c.syslog = true,
             'o' => {
                 if c.outfile.is_some() {
-                    err("Multiple --outfile options given.");
-                    return Err(1);
+                    return Err(err("Multiple --outfile options given."));
                 }
                 c.outfile = Some(val);
             }
@@ -99,47 +101,6 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<WaitConfig> {
             _ => {} // every other option is shared (WatchSet::option)
         }
     }
-    if let Some(e) = &p.error {
-        eprintln_bytes(e);
-    }
-    if let Some(m) = check(&c) {
-        err(m);
-        return Err(1);
-    }
-    if c.set.regex.exclude_count > 1 {
-        err("--exclude: only the last option will be taken into consideration.");
-    }
-    if c.set.regex.excludei_count > 1 {
-        err("--excludei: only the last option will be taken into consideration.");
-    }
-    if p.error.is_some() {
-        return Err(1);
-    }
+    c.getopt_error = p.error;
     Ok(c)
-}
-
-/// The post-parse consistency checks; the first failure wins.
-fn check(c: &WaitConfig) -> Option<&'static str> {
-    if let Some(m) = c.set.regex.conflict() {
-        return Some(m);
-    }
-    if c.csv && c.format.is_some() {
-        return Some("-c and --format cannot both be specified.");
-    }
-    if c.no_newline && c.format.is_none() {
-        return Some("--no-newline cannot be specified without --format.");
-    }
-    if c.timefmt.is_some() && c.format.is_none() {
-        return Some("--timefmt cannot be specified without --format.");
-    }
-    if let Some(f) = &c.format
-        && c.timefmt.is_none()
-        && f.windows(2).any(|w| w == b"%T")
-    {
-        return Some("%T is in --format string, but --timefmt was not specified.");
-    }
-    if c.daemon && c.outfile.is_none() {
-        return Some("-o must be specified with -d.");
-    }
-    None
 }

@@ -1,10 +1,139 @@
-//! The configuration stage: what the user asked for, as typed values checked before the
-//! first watch is added.
+//! The configuration stage: the checks between options, in the reference's order, and
+//! the typed values the drivers wire up (event mask, timeout, compiled filter, output
+//! layout, path list). Every user error is found here, before the first watch is added.
+//!
+//! Two steps, because the reference interleaves its checks with `inotify_init`:
+//! `from_args` (pure option checks) runs first; `plan` (regex, template, `--fromfile`,
+//! "no files") runs where the reference runs those checks, still before any watch.
+
+pub mod wait;
+pub mod watch;
 
 use std::io::Read;
+use std::time::{Duration, Instant};
 
-use crate::output::{eprintln_bytes, strerror};
+use crate::cli::{RegexOpts, WatchSet};
+use crate::error::Error;
+use crate::event;
+use crate::output::strerror;
+use crate::watcher::Filter;
 use nix::errno::Errno;
+
+/// `-t`, typed: 0 (or no `-t`) waits forever; a negative value is refused once the
+/// watches exist, as the reference does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timeout {
+    #[default]
+    Forever,
+    Secs(u64),
+    Negative,
+}
+
+impl Timeout {
+    pub fn from_secs(t: i64) -> Timeout {
+        match u64::try_from(t) {
+            Ok(0) => Timeout::Forever,
+            Ok(s) => Timeout::Secs(s),
+            Err(_) => Timeout::Negative,
+        }
+    }
+
+    /// How long to wait; None for ever.
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            Timeout::Secs(s) => Some(Duration::from_secs(s)),
+            _ => None,
+        }
+    }
+
+    /// The instant the wait ends, counted from `now`; None for ever, including a
+    /// timeout too far away for the clock to hold (`-t 9223372036854775807`).
+    pub fn deadline(self, now: Instant) -> Option<Instant> {
+        now.checked_add(self.duration()?)
+    }
+}
+
+/// What both applets watch, typed.
+#[derive(Debug, Clone, Default)]
+pub struct Common {
+    /// The events asked for (all of them when `-e` was not given or worth nothing).
+    pub mask: u32,
+    pub timeout: Timeout,
+    pub recursive: bool,
+    pub no_deref: bool,
+    pub no_dir_scan: bool,
+    regex: RegexOpts,
+    fromfile: Option<Vec<u8>>,
+    operands: Vec<Vec<u8>>,
+}
+
+impl Common {
+    fn from_args(set: WatchSet) -> Common {
+        Common {
+            mask: if set.events == 0 {
+                event::bits::ALL_EVENTS
+            } else {
+                set.events
+            },
+            timeout: Timeout::from_secs(set.timeout),
+            recursive: set.recursive,
+            no_deref: set.no_deref,
+            no_dir_scan: set.no_dir_scan,
+            regex: set.regex,
+            fromfile: set.fromfile,
+            operands: set.operands,
+        }
+    }
+
+    /// The kernel mask for this watch set: the events asked for, plus `DONT_FOLLOW`
+    /// with `-P`.
+    pub fn kernel_mask(&self) -> u32 {
+        if self.no_deref {
+            self.mask | event::bits::DONT_FOLLOW
+        } else {
+            self.mask
+        }
+    }
+
+    /// The regex filter, or the error the reference prints for the pattern.
+    pub fn filter(&self) -> Result<Option<Filter>, Error> {
+        compile_filter(&self.regex)
+    }
+
+    /// The paths (an unreadable `--fromfile` adds its line to `warnings`); no path at all
+    /// is an error.
+    pub fn paths(&self, warnings: &mut Vec<Vec<u8>>) -> Result<PathList, Error> {
+        let paths = PathList::build(self.fromfile.as_deref(), &self.operands, warnings);
+        if paths.watch.is_empty() {
+            return Err(Error::NoFiles);
+        }
+        Ok(paths)
+    }
+}
+
+/// Compiles the active regex option into a filter, or the error: the reference's words
+/// for a pattern glibc rejects too, ours naming the pattern and the construct for one
+/// glibc accepts but we cannot translate (back-references, say).
+pub fn compile_filter(r: &RegexOpts) -> Result<Option<Filter>, Error> {
+    let (pat, icase, exclude) = match (&r.exclude, &r.excludei, &r.include, &r.includei) {
+        (Some(p), _, _, _) => (p, false, true),
+        (_, Some(p), _, _) => (p, true, true),
+        (_, _, Some(p), _) => (p, false, false),
+        (_, _, _, Some(p)) => (p, true, false),
+        _ => return Ok(None),
+    };
+    let kind = if exclude { "exclude" } else { "include" };
+    match crate::ere::Ere::new(pat, icase) {
+        Ok(ere) => Ok(Some(Filter { ere, exclude })),
+        Err(e) if e.is_unsupported() => Err(Error::Regex(format!(
+            "Error in `{kind}' regular expression '{}': {e}.",
+            String::from_utf8_lossy(pat)
+        ))),
+        Err(_) => Err(Error::Regex(format!(
+            "Error in `{kind}' regular expression."
+        ))),
+    }
+}
 
 /// The paths to watch and the `@` exclusions, in the reference's order: `--fromfile`
 /// lines first, then the operands.
@@ -35,8 +164,13 @@ impl PathList {
         }
     }
 
-    /// Builds the list; an unreadable `--fromfile` is reported and skipped.
-    pub fn build(fromfile: Option<&[u8]>, operands: &[Vec<u8>]) -> PathList {
+    /// Builds the list; an unreadable `--fromfile` adds the reference's line to
+    /// `warnings` and is skipped.
+    pub fn build(
+        fromfile: Option<&[u8]>,
+        operands: &[Vec<u8>],
+        warnings: &mut Vec<Vec<u8>>,
+    ) -> PathList {
         let mut list = PathList::default();
         if let Some(file) = fromfile {
             match read_list_file(file) {
@@ -46,7 +180,7 @@ impl PathList {
                     m.extend_from_slice(file);
                     m.extend_from_slice(b": ");
                     m.extend_from_slice(strerror(e).as_bytes());
-                    eprintln_bytes(&m);
+                    warnings.push(m);
                 }
             }
         }
@@ -82,7 +216,7 @@ mod tests {
             .iter()
             .map(|s| s.as_bytes().to_vec())
             .collect();
-        let l = PathList::build(None, &ops);
+        let l = PathList::build(None, &ops, &mut Vec::new());
         assert_eq!(l.watch, vec![b"t".to_vec(), b"u".to_vec()]);
         assert_eq!(l.exclude, vec![b"t/a".to_vec(), b"t/b/".to_vec()]);
     }

@@ -58,33 +58,24 @@ impl Backend for InotifyBackend {
     }
 
     fn remove(&mut self, id: i32) {
-        // SAFETY: plain syscall on our own inotify fd; an unknown wd only yields EINVAL.
-        unsafe { libc::inotify_rm_watch(self.inotify.as_raw_fd(), id) };
+        crate::sys::inotify_rm_watch(self.inotify.as_raw_fd(), id);
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
-        // SAFETY: buf is writable for its length; the fd is the inotify instance's
-        // (non-blocking, as the crate opens it).
-        let n = unsafe { libc::read(self.inotify.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 {
-            return match Errno::last() {
-                Errno::EAGAIN | Errno::EINTR => Ok(0),
-                e => Err(ReadError::Os(e)),
-            };
-        }
+        // The fd is non-blocking, as the crate opens it.
+        let n = match crate::sys::read(self.inotify.as_raw_fd(), buf) {
+            Ok(n) => n,
+            Err(Errno::EAGAIN | Errno::EINTR) => return Ok(0),
+            Err(e) => return Err(ReadError::Os(e)),
+        };
         if n == 0 {
             return Err(ReadError::Eof);
         }
-        Ok(n as usize)
+        Ok(n)
     }
 
     fn queued(&self) -> usize {
-        let mut queued: libc::c_int = 0;
-        // SAFETY: FIONREAD writes one int.
-        if unsafe { libc::ioctl(self.inotify.as_raw_fd(), libc::FIONREAD, &mut queued) } < 0 {
-            return 0;
-        }
-        usize::try_from(queued).unwrap_or(0)
+        crate::sys::queued_bytes(self.inotify.as_raw_fd())
     }
 
     fn fd(&self) -> RawFd {
@@ -138,34 +129,10 @@ pub enum Ready {
 /// Waits up to `ms` milliseconds (-1: forever) for `fd` or `extra` to become readable;
 /// `extra` wins when both are. EINTR is reported as a timeout of this round.
 pub fn poll(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<Ready, Errno> {
-    let mut pfd = [
-        libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: extra.unwrap_or(-1),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-    ];
-    // SAFETY: two valid pollfds (a negative fd is ignored by poll).
-    let r = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
-    if r < 0 {
-        let e = Errno::last();
-        return if e == Errno::EINTR {
-            Ok(Ready::Timeout)
-        } else {
-            Err(e)
-        };
-    }
-    Ok(if r == 0 {
-        Ready::Timeout
-    } else if pfd[1].revents != 0 {
-        Ready::Extra
-    } else {
-        Ready::Events
+    Ok(match crate::sys::poll_in(fd, extra, ms)? {
+        (_, true) => Ready::Extra,
+        (true, false) => Ready::Events,
+        (false, false) => Ready::Timeout,
     })
 }
 

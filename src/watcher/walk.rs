@@ -4,6 +4,7 @@
 //! small path helpers the watcher shares.
 
 use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use nix::errno::Errno;
 
@@ -19,31 +20,16 @@ pub struct Listing {
     pub reads: u32,
 }
 
-/// An open directory fd, closed on drop.
-struct DirFd(libc::c_int);
-
-impl Drop for DirFd {
-    fn drop(&mut self) {
-        // SAFETY: we own this fd.
-        unsafe { libc::close(self.0) };
-    }
-}
-
 /// Lists `dir` (a symlink given as `dir` is followed, as `opendir` does); with
 /// `dirs_only`, only the directories are returned.
 pub fn list(dir: &[u8], dirs_only: bool) -> Result<Listing, Errno> {
+    use nix::fcntl::OFlag;
     let c = CString::new(dir).map_err(|_| Errno::EINVAL)?;
-    // SAFETY: c is a valid NUL-terminated path.
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | libc::O_NONBLOCK,
-        )
-    };
-    if fd < 0 {
-        return Err(Errno::last());
-    }
-    let fd = DirFd(fd);
+    let fd = nix::fcntl::open(
+        c.as_c_str(),
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
+        nix::sys::stat::Mode::empty(),
+    )?;
     BUF.with_borrow_mut(|buf| {
         if buf.len() < DENTS {
             buf.resize(DENTS, 0);
@@ -57,32 +43,26 @@ thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn read_all(fd: &DirFd, buf: &mut [u8], dirs_only: bool) -> Result<Listing, Errno> {
+fn read_all(fd: &OwnedFd, buf: &mut [u8], dirs_only: bool) -> Result<Listing, Errno> {
     let mut out = Listing::default();
     loop {
-        // SAFETY: buf is writable for its length; fd is an open directory.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                fd.0,
-                buf.as_mut_ptr(),
-                buf.len() as libc::c_ulong,
-            )
-        };
+        let n = crate::sys::getdents64(fd.as_raw_fd(), buf)?;
         out.reads += 1;
-        if n < 0 {
-            return Err(Errno::last());
-        }
         if n == 0 {
             return Ok(out);
         }
-        parse(fd, &buf[..n as usize], dirs_only, &mut out.entries)?;
+        parse(
+            fd,
+            buf.get(..n).unwrap_or_default(),
+            dirs_only,
+            &mut out.entries,
+        )?;
     }
 }
 
 /// Appends the entries of one `getdents64` batch.
 fn parse(
-    fd: &DirFd,
+    fd: &OwnedFd,
     mut b: &[u8],
     dirs_only: bool,
     out: &mut Vec<(Vec<u8>, bool)>,
@@ -117,17 +97,10 @@ fn parse(
 }
 
 /// For filesystems that do not fill `d_type`.
-fn lstat_is_dir(fd: &DirFd, name: &[u8]) -> Result<bool, Errno> {
+fn lstat_is_dir(fd: &OwnedFd, name: &[u8]) -> Result<bool, Errno> {
     let c = CString::new(name).map_err(|_| Errno::EINVAL)?;
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: fd is an open directory, c a valid name, st writable.
-    let r = unsafe { libc::fstatat(fd.0, c.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: fstatat succeeded and filled st.
-    let mode = unsafe { st.assume_init() }.st_mode;
-    Ok(mode & libc::S_IFMT == libc::S_IFDIR)
+    let st = nix::sys::stat::fstatat(fd, c.as_c_str(), nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    Ok(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
 /// `lstat` says `path` is a directory (not a symlink to one).

@@ -1,0 +1,161 @@
+//! Every direct libc call rinotify makes, each behind a safe function with its SAFETY
+//! note. The rest of the crate calls these or `nix`; `unsafe` appears nowhere else.
+
+use std::ffi::{CStr, CString};
+use std::os::fd::RawFd;
+
+use nix::errno::Errno;
+
+/// `write(2)` of all of `data`, retrying on EINTR and short writes.
+pub fn write_all(fd: RawFd, mut data: &[u8]) -> Result<(), Errno> {
+    while !data.is_empty() {
+        // SAFETY: data is a valid readable slice of data.len() bytes; a bad fd only
+        // yields EBADF.
+        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        if n < 0 {
+            let e = Errno::last();
+            if e == Errno::EINTR {
+                continue;
+            }
+            return Err(e);
+        }
+        // n is non-negative and at most data.len().
+        data = data.get(n.unsigned_abs()..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// `read(2)` into `buf`: the byte count, 0 meaning end of file.
+pub fn read(fd: RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: buf is writable for buf.len() bytes; a bad fd only yields EBADF.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(n.unsigned_abs())
+    }
+}
+
+/// `getdents64(2)`: fills `buf` with `linux_dirent64` records of the open directory `fd`;
+/// 0 at the end of the directory.
+pub fn getdents64(fd: RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: buf is writable for buf.len() bytes; the kernel writes whole records only.
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_getdents64,
+            fd,
+            buf.as_mut_ptr(),
+            buf.len() as libc::c_ulong,
+        )
+    };
+    if n < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(n.unsigned_abs() as usize)
+    }
+}
+
+/// `inotify_rm_watch(2)`; an unknown wd only yields EINVAL, which callers ignore.
+pub fn inotify_rm_watch(fd: RawFd, wd: i32) {
+    // SAFETY: plain syscall with integer arguments.
+    unsafe { libc::inotify_rm_watch(fd, wd) };
+}
+
+/// Bytes waiting to be read on `fd` (`FIONREAD`); 0 when the ioctl fails.
+pub fn queued_bytes(fd: RawFd) -> usize {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int to the pointer given.
+    if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut queued) } < 0 {
+        return 0;
+    }
+    usize::try_from(queued).unwrap_or(0)
+}
+
+/// `poll(2)` for input on `fd` and, if given, `extra`, up to `ms` milliseconds (-1:
+/// forever). Returns whether each is readable; EINTR reads as "neither".
+pub fn poll_in(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<(bool, bool), Errno> {
+    let mut pfd = [
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: extra.unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid pollfd structs (a negative fd is ignored by poll).
+    let r = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
+    if r < 0 {
+        let e = Errno::last();
+        return if e == Errno::EINTR {
+            Ok((false, false))
+        } else {
+            Err(e)
+        };
+    }
+    Ok((pfd[0].revents != 0, pfd[1].revents != 0))
+}
+
+/// glibc's strerror text for `e` (no "(os error N)" suffix).
+pub fn strerror(e: Errno) -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is writable for its length; the XSI strerror_r NUL-terminates on success.
+    let r = unsafe { libc::strerror_r(e as i32, buf.as_mut_ptr().cast(), buf.len()) };
+    if r != 0 {
+        return e.desc().to_string();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// `openlog(ident, LOG_PID|LOG_CONS|LOG_NDELAY, LOG_DAEMON)`.
+pub fn openlog(ident: &'static CStr) {
+    // SAFETY: ident is 'static, so the pointer syslog keeps stays valid.
+    unsafe {
+        libc::openlog(
+            ident.as_ptr(),
+            libc::LOG_PID | libc::LOG_CONS | libc::LOG_NDELAY,
+            libc::LOG_DAEMON,
+        )
+    };
+}
+
+/// `syslog(LOG_INFO, "%s", line)`.
+pub fn syslog(line: &CStr) {
+    // SAFETY: a constant "%s" format with exactly one valid C string argument.
+    unsafe { libc::syslog(libc::LOG_INFO, c"%s".as_ptr(), line.as_ptr()) };
+}
+
+/// The wall clock in whole seconds, as `time(NULL)`.
+pub fn time_now() -> libc::time_t {
+    // SAFETY: time(NULL) has no preconditions.
+    unsafe { libc::time(std::ptr::null_mut()) }
+}
+
+/// `strftime(buf, cap, fmt, localtime(t))`: the text, empty when it did not fit in `cap`
+/// bytes with its NUL (or when `t` cannot be broken down).
+pub fn strftime_local(fmt: &CString, t: libc::time_t, cap: usize) -> Vec<u8> {
+    // SAFETY: an all-zero tm is a valid out-parameter; localtime_r fills it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to a time_t and a tm.
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return Vec::new();
+    }
+    let mut buf = vec![0u8; cap];
+    // SAFETY: buf is writable for buf.len() bytes; fmt is NUL-terminated; tm is initialised.
+    let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), &tm) };
+    buf.truncate(n);
+    buf
+}
+
+/// Reads `TZ`, as the C library does on first use of local time.
+pub fn tzset() {
+    unsafe extern "C" {
+        fn tzset();
+    }
+    // SAFETY: tzset has no preconditions; called before any thread is started.
+    unsafe { tzset() };
+}
