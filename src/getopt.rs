@@ -73,7 +73,19 @@ fn msg(prog: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Parses `args` (without argv[0]); `prog` is argv[0] as invoked, used in diagnostics.
+/// With `POSIXLY_CORRECT` in the environment, options end at the first operand, as
+/// glibc's getopt does.
 pub fn parse(spec: &Spec, prog: &[u8], args: &[Vec<u8>]) -> Parsed {
+    parse_with(
+        spec,
+        prog,
+        args,
+        std::env::var_os("POSIXLY_CORRECT").is_some(),
+    )
+}
+
+/// [`parse`], with the POSIX rule (stop at the first operand) given explicitly.
+pub fn parse_with(spec: &Spec, prog: &[u8], args: &[Vec<u8>], posix: bool) -> Parsed {
     let mut out = Parsed::default();
     let mut i = 0;
     while i < args.len() {
@@ -84,6 +96,10 @@ pub fn parse(spec: &Spec, prog: &[u8], args: &[Vec<u8>]) -> Parsed {
             break;
         }
         if arg.len() < 2 || arg[0] != b'-' {
+            if posix {
+                out.operands.extend(args[i - 1..].iter().cloned());
+                break;
+            }
             out.operands.push(arg.clone());
             continue;
         }
@@ -202,8 +218,12 @@ mod tests {
     };
 
     fn run(args: &[&str]) -> (String, String, String) {
+        run_with(args, false)
+    }
+
+    fn run_with(args: &[&str], posix: bool) -> (String, String, String) {
         let v: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
-        let p = parse(&SPEC, b"prog", &v);
+        let p = parse_with(&SPEC, b"prog", &v, posix);
         let opts = p
             .opts
             .iter()
@@ -287,6 +307,24 @@ mod tests {
             assert_eq!(
                 run(args),
                 (opts.to_string(), ops.to_string(), err.to_string()),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn posixly_correct_stops_at_the_first_operand() {
+        let table: &[(&[&str], &str, &str)] = &[
+            (&[".", "-t", "1"], "", ". -t 1"),
+            (&["-m", ".", "-q"], "m", ". -q"),
+            (&["-t", "1", ".", "--", "-m"], "t=1", ". -- -m"),
+            (&["--", "-m", "."], "", "-m ."),
+            (&["-", "-m"], "", "- -m"),
+        ];
+        for &(args, opts, ops) in table {
+            assert_eq!(
+                run_with(args, true),
+                (opts.to_string(), ops.to_string(), String::new()),
                 "{args:?}"
             );
         }
