@@ -3,7 +3,7 @@
 //! `config::watch` checks and types.
 
 use super::{Parsed, WatchSet, complain as err};
-use crate::config::watch::{SortArg, sort_key};
+use crate::event::{bits, parse_event_list};
 use crate::getopt::{self, LongOpt, Spec};
 
 /// Long options in the reference's table order (glibc lists ambiguities in this order).
@@ -46,6 +46,47 @@ pub struct Args {
     pub getopt_error: Option<Vec<u8>>,
 }
 
+/// A sort option as read: the direction and the key's event bit, 0 for `total` (the bit
+/// is checked against the mask and the table's columns once every option is read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SortArg {
+    pub ascending: bool,
+    pub bit: u32,
+}
+
+/// Reads the key of `-a KEY` (`ascending`) or `-d KEY`: `total` or one event; the
+/// reference's messages otherwise.
+pub fn sort_key(arg: &[u8], ascending: bool) -> Result<SortArg, String> {
+    let text = std::str::from_utf8(arg).unwrap_or("");
+    if text.eq_ignore_ascii_case("total") {
+        return Ok(SortArg { ascending, bit: 0 });
+    }
+    let Some(mask) = parse_event_list(text).filter(|_| !text.is_empty() || arg.is_empty()) else {
+        return Err(format!(
+            "'{}' is not a valid key for sorting!",
+            String::from_utf8_lossy(arg)
+        ));
+    };
+    match mask {
+        // A key worth no event at all (`''`, `,`) sorts ascending by total.
+        0 => Ok(SortArg {
+            ascending: true,
+            bit: 0,
+        }),
+        bits::MOVE => {
+            Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'.".into())
+        }
+        bits::CLOSE => {
+            Err("Cannot sort by `close' event; please use `close_write' or `close_nowrite'.".into())
+        }
+        m if m.count_ones() > 1 => Err(format!(
+            "Cannot sort by '{}': give exactly one event name, or `total'.",
+            String::from_utf8_lossy(arg)
+        )),
+        m => Ok(SortArg { ascending, bit: m }),
+    }
+}
+
 /// Runs the option loop.
 pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
     let p = getopt::parse(&SPEC, prog, args);
@@ -79,4 +120,51 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
     }
     c.getopt_error = p.error;
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys() {
+        type Want = Result<(bool, u32), &'static str>;
+        let cases: &[(&str, bool, Want)] = &[
+            ("total", false, Ok((false, 0))),
+            ("TOTAL", true, Ok((true, 0))),
+            ("", false, Ok((true, 0))),
+            (",", false, Ok((true, 0))),
+            ("Modify", false, Ok((false, bits::MODIFY))),
+            ("move_self", true, Ok((true, bits::MOVE_SELF))),
+            ("isdir", true, Ok((true, bits::ISDIR))),
+            (
+                "move",
+                true,
+                Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'."),
+            ),
+            (
+                "moved_from,moved_to",
+                true,
+                Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'."),
+            ),
+            (
+                "close",
+                false,
+                Err("Cannot sort by `close' event; please use `close_write' or `close_nowrite'."),
+            ),
+            ("foo", true, Err("'foo' is not a valid key for sorting!")),
+            (
+                "access,modify",
+                true,
+                Err("Cannot sort by 'access,modify': give exactly one event name, or `total'."),
+            ),
+        ];
+        for (arg, asc, want) in cases {
+            let got = sort_key(arg.as_bytes(), *asc)
+                .map(|s| (s.ascending, s.bit))
+                .map_err(|e| e.to_string());
+            assert_eq!(got, want.map_err(|s| s.to_string()), "{arg}");
+        }
+        assert!(sort_key(b"\xff", true).is_err());
+    }
 }

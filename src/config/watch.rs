@@ -3,63 +3,10 @@
 
 use crate::cli::watch::Args;
 use crate::error::Error;
-use crate::event::{bits, parse_event_list};
 use crate::stats::{COLUMNS, Sort, SortKey};
 use crate::watcher::Filter;
 
 use super::{Common, PathList};
-
-/// A sort option as read: the sort, and the key's event bit when it names an event (the
-/// bit is checked against the mask once every option is read).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SortArg {
-    pub sort: Sort,
-    pub bit: u32,
-}
-
-/// Reads the key of `-a KEY` (`ascending`) or `-d KEY`: `total` or one event; the
-/// reference's messages otherwise.
-pub fn sort_key(arg: &[u8], ascending: bool) -> Result<SortArg, String> {
-    let text = std::str::from_utf8(arg).unwrap_or("");
-    let column = |key: SortKey, bit: u32| SortArg {
-        sort: Sort { key, ascending },
-        bit,
-    };
-    if text.eq_ignore_ascii_case("total") {
-        return Ok(column(SortKey::Total, 0));
-    }
-    let Some(mask) = parse_event_list(text).filter(|_| !text.is_empty() || arg.is_empty()) else {
-        return Err(format!(
-            "'{}' is not a valid key for sorting!",
-            String::from_utf8_lossy(arg)
-        ));
-    };
-    match mask {
-        // A key worth no event at all (`''`, `,`) sorts ascending by total.
-        0 => Ok(SortArg {
-            sort: Sort {
-                key: SortKey::Total,
-                ascending: true,
-            },
-            bit: 0,
-        }),
-        bits::MOVE => {
-            Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'.".into())
-        }
-        bits::CLOSE => {
-            Err("Cannot sort by `close' event; please use `close_write' or `close_nowrite'.".into())
-        }
-        m if m.count_ones() > 1 => Err(format!(
-            "Cannot sort by '{}': give exactly one event name, or `total'.",
-            String::from_utf8_lossy(arg)
-        )),
-        m => match COLUMNS.iter().position(|&(_, b)| b == m) {
-            Some(i) => Ok(column(SortKey::Column(i), m)),
-            // isdir, oneshot, ignored, q_overflow: never a column.
-            None => Ok(column(SortKey::Column(usize::MAX), m)),
-        },
-    }
-}
 
 /// inotifywatch's checked configuration.
 #[derive(Debug, Clone, Default)]
@@ -89,17 +36,26 @@ impl Watch {
         }
         let common = Common::from_args(a.set);
         let bit = a.sort.bit;
-        if bit != 0 && (common.mask & bit == 0 || a.sort.sort.key == SortKey::Column(usize::MAX)) {
+        let key = match COLUMNS.iter().position(|&(_, b)| b == bit) {
+            _ if bit == 0 => Some(SortKey::Total),
+            Some(i) if common.mask & bit != 0 => Some(SortKey::Column(i)),
+            // Not watched, or never a column (isdir, oneshot, ignored, q_overflow).
+            _ => None,
+        };
+        let Some(key) = key else {
             lines.push(b"Can't sort by an event which isn't being watched for!".to_vec());
             return Err(Error::Usage(lines));
-        }
+        };
         if !lines.is_empty() {
             return Err(Error::Usage(lines));
         }
         Ok(Watch {
             verbose: a.verbose,
             zero: a.zero,
-            sort: a.sort.sort,
+            sort: Sort {
+                key,
+                ascending: a.sort.ascending,
+            },
             common,
         })
     }
@@ -125,58 +81,46 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::watch::sort_key;
+
+    fn sort_of(args: &[&str]) -> Result<Sort, Error> {
+        let mut a = Args::default();
+        for arg in args {
+            if let Some(k) = arg.strip_prefix("-a") {
+                a.sort = sort_key(k.as_bytes(), true).unwrap();
+            } else if let Some(k) = arg.strip_prefix("-d") {
+                a.sort = sort_key(k.as_bytes(), false).unwrap();
+            } else if let Some(e) = arg.strip_prefix("-e") {
+                a.set.events |= crate::event::parse_event_list(e).unwrap();
+            }
+        }
+        Watch::from_args(a).map(|w| w.sort)
+    }
 
     #[test]
-    fn sort_keys() {
-        type Want = Result<(SortKey, bool, u32), &'static str>;
-        let cases: &[(&str, bool, Want)] = &[
-            ("total", false, Ok((SortKey::Total, false, 0))),
-            ("TOTAL", true, Ok((SortKey::Total, true, 0))),
-            ("", false, Ok((SortKey::Total, true, 0))),
-            (",", false, Ok((SortKey::Total, true, 0))),
-            (
-                "Modify",
-                false,
-                Ok((SortKey::Column(1), false, bits::MODIFY)),
-            ),
-            (
-                "move_self",
-                true,
-                Ok((SortKey::Column(8), true, bits::MOVE_SELF)),
-            ),
-            (
-                "isdir",
-                true,
-                Ok((SortKey::Column(usize::MAX), true, bits::ISDIR)),
-            ),
-            (
-                "move",
-                true,
-                Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'."),
-            ),
-            (
-                "moved_from,moved_to",
-                true,
-                Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'."),
-            ),
-            (
-                "close",
-                false,
-                Err("Cannot sort by `close' event; please use `close_write' or `close_nowrite'."),
-            ),
-            ("foo", true, Err("'foo' is not a valid key for sorting!")),
-            (
-                "access,modify",
-                true,
-                Err("Cannot sort by 'access,modify': give exactly one event name, or `total'."),
-            ),
-        ];
-        for (arg, asc, want) in cases {
-            let got = sort_key(arg.as_bytes(), *asc)
-                .map(|s| (s.sort.key, s.sort.ascending, s.bit))
-                .map_err(|e| e.to_string());
-            assert_eq!(got, want.map_err(|s| s.to_string()), "{arg}");
-        }
-        assert!(sort_key(b"\xff", true).is_err());
+    fn sort_columns() {
+        let not_watched = Err(Error::Usage(vec![
+            b"Can't sort by an event which isn't being watched for!".to_vec(),
+        ]));
+        let col = |i, ascending| {
+            Ok(Sort {
+                key: SortKey::Column(i),
+                ascending,
+            })
+        };
+        assert_eq!(sort_of(&[]), Ok(Sort::default()));
+        assert_eq!(sort_of(&["-dmodify"]), col(1, false));
+        assert_eq!(sort_of(&["-amove_self"]), col(8, true));
+        assert_eq!(sort_of(&["-aunmount"]), not_watched);
+        assert_eq!(sort_of(&["-aunmount", "-eunmount"]), col(12, true));
+        assert_eq!(sort_of(&["-amodify", "-eaccess"]), not_watched);
+        assert_eq!(sort_of(&["-aisdir"]), not_watched);
+        assert_eq!(
+            sort_of(&["-d"]),
+            Ok(Sort {
+                key: SortKey::Total,
+                ascending: true
+            })
+        );
     }
 }
