@@ -9,7 +9,6 @@
 pub mod wait;
 pub mod watch;
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
 use crate::cli::{RegexOpts, WatchSet};
@@ -155,13 +154,51 @@ impl PathList {
     }
 
     /// Adds the lines of a `--fromfile` file: split at `\n` only (a `\r` stays), empty
-    /// lines skipped, lines longer than 4095 bytes split as the reference's `fgets` does.
-    pub fn add_lines(&mut self, data: &[u8]) {
-        for line in data.split(|&b| b == b'\n') {
-            for chunk in line.chunks(4095) {
-                self.push(chunk);
+    /// lines skipped, lines longer than 4095 bytes split and each piece cut at its first
+    /// NUL, as the reference's `fgets` and `strlen` do.
+    pub fn add_lines(&mut self, mut data: &[u8]) {
+        self.read_lines(&mut data);
+    }
+
+    /// [`add_lines`](Self::add_lines) from a reader, holding at most one 4095-byte piece
+    /// (so `--fromfile /dev/zero` runs in constant memory, as the reference does); a read
+    /// error ends the list as end of file would.
+    pub fn read_lines(&mut self, r: &mut impl std::io::BufRead) {
+        const PIECE: usize = 4095;
+        let mut piece = Vec::with_capacity(PIECE);
+        loop {
+            let buf = match r.fill_buf() {
+                Ok([]) => break,
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            let room = PIECE - piece.len();
+            let window = &buf[..room.min(buf.len())];
+            match window.iter().position(|&b| b == b'\n') {
+                Some(p) => {
+                    piece.extend_from_slice(&window[..p]);
+                    r.consume(p + 1);
+                    self.push_piece(&piece);
+                    piece.clear();
+                }
+                None => {
+                    let n = window.len();
+                    piece.extend_from_slice(window);
+                    r.consume(n);
+                    if piece.len() == PIECE {
+                        self.push_piece(&piece);
+                        piece.clear();
+                    }
+                }
             }
         }
+        self.push_piece(&piece);
+    }
+
+    fn push_piece(&mut self, piece: &[u8]) {
+        let end = piece.iter().position(|&b| b == 0).unwrap_or(piece.len());
+        self.push(&piece[..end]);
     }
 
     /// Builds the list; an unreadable `--fromfile` adds the reference's line to
@@ -171,39 +208,30 @@ impl PathList {
         operands: &[Vec<u8>],
         warnings: &mut Vec<Vec<u8>>,
     ) -> PathList {
+        use std::os::unix::ffi::OsStrExt;
         let mut list = PathList::default();
-        if let Some(file) = fromfile {
-            match read_list_file(file) {
-                Ok(data) => list.add_lines(&data),
+        // Only a failed open is reported; a file that cannot be read (a directory, say)
+        // simply yields the lines read so far, as the reference's fgets loop does.
+        match fromfile {
+            None => {}
+            Some(b"-") => list.read_lines(&mut std::io::stdin().lock()),
+            Some(file) => match std::fs::File::open(std::ffi::OsStr::from_bytes(file)) {
+                Ok(f) => list.read_lines(&mut std::io::BufReader::new(f)),
                 Err(e) => {
+                    let errno = Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
                     let mut m = b"Couldn't open ".to_vec();
                     m.extend_from_slice(file);
                     m.extend_from_slice(b": ");
-                    m.extend_from_slice(strerror(e).as_bytes());
+                    m.extend_from_slice(strerror(errno).as_bytes());
                     warnings.push(m);
                 }
-            }
+            },
         }
         for op in operands {
             list.push(op);
         }
         list
     }
-}
-
-fn read_list_file(file: &[u8]) -> Result<Vec<u8>, Errno> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut data = Vec::new();
-    // Only a failed open is reported; a file that cannot be read (a directory, say)
-    // simply yields the lines read so far, as the reference's fgets loop does.
-    if file == b"-" {
-        let _ = std::io::stdin().lock().read_to_end(&mut data);
-    } else {
-        let mut f = std::fs::File::open(std::ffi::OsStr::from_bytes(file))
-            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
-        let _ = f.read_to_end(&mut data);
-    }
-    Ok(data)
 }
 
 #[cfg(test)]
@@ -233,5 +261,27 @@ mod tests {
             vec![b"a\r".to_vec(), vec![b'x'; 4095], vec![b'x'; 905]]
         );
         assert_eq!(l.exclude, vec![b"b".to_vec()]);
+        // Each fgets piece ends at its first NUL; a piece that starts with one is empty.
+        let mut l = PathList::default();
+        l.add_lines(b"/tmp/x\0zzz\n\0/tmp/y\n@e\0f\nlast");
+        assert_eq!(l.watch, vec![b"/tmp/x".to_vec(), b"last".to_vec()]);
+        assert_eq!(l.exclude, vec![b"e".to_vec()]);
+        // A long line split at 4095 with a newline right after the piece.
+        let mut l = PathList::default();
+        let mut data = vec![b'y'; 4095];
+        data.extend_from_slice(b"\nz");
+        l.add_lines(&data);
+        assert_eq!(l.watch, vec![vec![b'y'; 4095], b"z".to_vec()]);
+    }
+
+    #[test]
+    fn list_file_reading_holds_one_piece() {
+        // 64 MiB of NULs with no newline: every piece is empty; nothing accumulates.
+        let mut l = PathList::default();
+        l.read_lines(&mut std::io::BufReader::new(std::io::Read::take(
+            std::io::repeat(0),
+            64 << 20,
+        )));
+        assert_eq!(l, PathList::default());
     }
 }
