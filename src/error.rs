@@ -5,6 +5,14 @@ use nix::errno::Errno;
 
 use crate::output::{Diag, strerror, write_all};
 
+/// Exit status: an event arrived (inotifywait), or the table was printed (inotifywatch).
+pub const EXIT_OK: i32 = 0;
+/// Exit status: an error, or (inotifywait without `-m`) an event outside the mask such as
+/// `IGNORED` ended the wait.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit status: inotifywait's `-t` ran out before an event.
+pub const EXIT_TIMEOUT: i32 = 2;
+
 /// Where an error's lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -68,8 +76,8 @@ impl Error {
     /// The exit status.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Version(_) => 0,
-            _ => 1,
+            Error::Version(_) => EXIT_OK,
+            _ => EXIT_FAILURE,
         }
     }
 

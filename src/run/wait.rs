@@ -9,7 +9,7 @@ use nix::errno::Errno;
 
 use super::write_error;
 use crate::config::wait::Wait as Config;
-use crate::error::{Error, new_dir_failed};
+use crate::error::{EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, Error, new_dir_failed};
 use crate::format::Formatter;
 use crate::output::{Diag, Sink};
 use crate::watcher::{Notice, Options, Wait, Watcher};
@@ -107,7 +107,7 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
     loop {
         match watcher.wait(timeout, None) {
             Ok(Wait::Ready) => {}
-            Ok(Wait::TimedOut | Wait::Extra) => return Ok(2),
+            Ok(Wait::TimedOut | Wait::Extra) => return Ok(EXIT_TIMEOUT),
             Err(e) => return Err(e.into()),
         }
         while let Some(ev) = watcher.next_event() {
@@ -115,7 +115,11 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
                 fmt.render(&ev, &mut sink.buf);
             }
             if !c.monitor {
-                let status = if ev.mask & kernel_mask != 0 { 0 } else { 1 };
+                let status = if ev.mask & kernel_mask != 0 {
+                    EXIT_OK
+                } else {
+                    EXIT_FAILURE
+                };
                 written(sink.flush())?;
                 return Ok(status);
             }

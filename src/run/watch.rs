@@ -14,7 +14,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use super::write_error;
 use crate::config::Timeout;
 use crate::config::watch::Watch as Config;
-use crate::error::{Error, new_dir_failed};
+use crate::error::{EXIT_OK, Error, new_dir_failed};
 use crate::output::{Diag, eprintln_bytes, write_all};
 use crate::stats::Stats;
 use crate::watcher::{Notice, Options, Wait, Watcher};
@@ -159,7 +159,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
                 .as_bytes(),
         );
     }
-    Ok(0)
+    Ok(EXIT_OK)
 }
 
 /// Reads every pending signal from the non-blocking signalfd `fd` (its
