@@ -28,6 +28,7 @@ pub use app::run;
 /// default a closed pipe ends the program by SIGPIPE; when the caller ignores SIGPIPE,
 /// the write fails with EPIPE and the program ends quietly (status 1).
 pub fn main_entry() -> i32 {
+    sys::reserve_std_fds();
     run(std::env::args_os().collect())
 }
 

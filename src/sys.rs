@@ -6,6 +6,21 @@ use std::os::fd::RawFd;
 
 use nix::errno::Errno;
 
+/// Makes sure fds 0, 1 and 2 are open, so that no fd we open (the inotify instance, an
+/// `-o` file) lands on a standard stream's number. A closed one is filled with
+/// `/dev/null` opened read-only: reading gives end of file, and writing fails with
+/// EBADF, so output sent to a closed stdout is reported instead of vanishing.
+pub fn reserve_std_fds() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD on an integer fd only inspects the table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 || Errno::last() != Errno::EBADF {
+            continue;
+        }
+        // SAFETY: a constant NUL-terminated path; the lowest free fd is `fd` itself.
+        unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY) };
+    }
+}
+
 /// `write(2)` of all of `data`, retrying on EINTR and short writes.
 pub fn write_all(fd: RawFd, mut data: &[u8]) -> Result<(), Errno> {
     while !data.is_empty() {
