@@ -58,13 +58,17 @@ pub struct Ere {
     re: Regex,
 }
 
-/// Why a pattern was rejected: a human-readable reason naming the construct.
+/// Why a pattern was rejected: a human-readable reason naming the construct, and
+/// whether glibc rejects the pattern too.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EreError(pub String);
+pub struct EreError {
+    message: String,
+    unsupported: bool,
+}
 
 impl fmt::Display for EreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -72,16 +76,15 @@ impl std::error::Error for EreError {}
 
 impl EreError {
     /// The pattern is valid for glibc but beyond this translator (back-references, size
-    /// and nesting limits), as opposed to a pattern glibc rejects too.
+    /// and nesting limits), as opposed to a pattern glibc rejects too. An explicit kind,
+    /// not a look at the message: messages quote parts of the pattern.
     pub fn is_unsupported(&self) -> bool {
-        [
-            "not supported",
-            "too big",
-            "too complex",
-            "nested too deeply",
-        ]
-        .iter()
-        .any(|k| self.0.contains(k))
+        self.unsupported
+    }
+
+    /// The human-readable reason.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -89,8 +92,17 @@ impl Ere {
     /// Compiles `pattern` like `regcomp(REG_EXTENDED | REG_NOSUB [| REG_ICASE])` in the
     /// C locale would, returning an error wherever glibc would (plus for back-references).
     pub fn new(pattern: &[u8], icase: bool) -> Result<Ere, EreError> {
-        let re = compile(&translate(pattern, icase)?)?;
-        Ok(Ere { re })
+        match translate(pattern, icase).and_then(|t| compile(&t)) {
+            Ok(re) => Ok(Ere { re }),
+            // We stopped at something we cannot translate; glibc reads on and may still
+            // reject the pattern further on, and then so must we (with the invalid kind,
+            // which makes the caller print the reference's message).
+            Err(e) if e.is_unsupported() => {
+                Parser::new(until_nul(pattern), icase).validate()?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether the pattern matches anywhere in `subject` (up to its first NUL byte),
@@ -109,11 +121,11 @@ fn compile(body: &str) -> Result<Regex, EreError> {
         .nest_limit(NEST_LIMIT)
         .build()
         .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => EreError(format!(
+            regex::Error::CompiledTooBig(limit) => unsupported(format!(
                 "regular expression too big: its compiled form exceeds {limit} bytes \
                  (reduce the repetition counts)"
             )),
-            _ => EreError("regular expression too complex for the regex engine".to_string()),
+            _ => unsupported("regular expression too complex for the regex engine"),
         })
 }
 
@@ -135,7 +147,7 @@ fn translate(pattern: &[u8], icase: bool) -> Result<String, EreError> {
         .map(|e| e.out)
         .collect())
     .map_or_else(|| NEVER.to_string(), |o| o.text);
-    if max_group_depth(&text) > MAX_OUTPUT_DEPTH {
+    if max_group_depth(&text) > MAX_OUTPUT_DEPTH || text.len() > output_limit(pattern) {
         return Err(too_complex());
     }
     Ok(text)
@@ -156,6 +168,17 @@ const MAX_OUTPUT_DEPTH: usize = 48;
 const MAX_NODES: usize = 100_000;
 /// Maximum size of one translated piece, in bytes.
 const MAX_OUTPUT: usize = 8 << 20;
+/// The translated pattern may be this large whatever the pattern's size …
+const MIN_OUTPUT_LIMIT: usize = 256 << 10;
+/// … or this many times the pattern's size. The regex crate needs time and memory in
+/// proportion (a 3.6 MB translation took it 2 s and 600 MB), so only a translation that
+/// blew up (`$` × 18: each `$` doubles the ways through) is refused.
+const OUTPUT_PER_PATTERN_BYTE: usize = 16;
+
+/// The largest translation of `pattern` handed to the regex crate.
+fn output_limit(pattern: &[u8]) -> usize {
+    MIN_OUTPUT_LIMIT.max(pattern.len().saturating_mul(OUTPUT_PER_PATTERN_BYTE))
+}
 /// Maximum number of translation steps.
 const MAX_STEPS: usize = 500_000;
 /// glibc's `RE_DUP_MAX`: the largest repetition count accepted in `{m,n}`.
@@ -172,22 +195,33 @@ fn until_nul(s: &[u8]) -> &[u8] {
     }
 }
 
+/// An error for a pattern glibc rejects too.
 fn err<T>(msg: impl Into<String>) -> Result<T, EreError> {
-    Err(EreError(msg.into()))
+    Err(EreError {
+        message: msg.into(),
+        unsupported: false,
+    })
 }
 
-fn too_deep() -> String {
-    format!(
+/// An error for a pattern glibc accepts but we cannot translate.
+fn unsupported(msg: impl Into<String>) -> EreError {
+    EreError {
+        message: msg.into(),
+        unsupported: true,
+    }
+}
+
+fn too_deep() -> EreError {
+    unsupported(format!(
         "pattern nested too deeply: more than {MAX_DEPTH} levels of parentheses and \
          repetitions are not supported"
-    )
+    ))
 }
 
 fn too_complex() -> EreError {
-    EreError(
+    unsupported(
         "regular expression too big or too complex to translate (large repetition counts \
-         of expressions containing anchors such as `^`, `$`, `\\b`)"
-            .to_string(),
+         of expressions containing anchors such as `^`, `$`, `\\b`)",
     )
 }
 
@@ -631,6 +665,104 @@ impl<'a> Parser<'a> {
         self.parse_alternation(0)
     }
 
+    /// Checks the whole pattern against glibc's grammar without building anything and
+    /// without recursion: used after [`Parser::parse`] or the translator gave up on a
+    /// construct glibc accepts (a back-reference, deep nesting, a size limit), to tell
+    /// whether glibc would still reject the pattern further on. Only the grammar rules
+    /// that do not depend on what was built: the same tokens, brackets and intervals as
+    /// the parser, repetitions with nothing to repeat, unmatched `(`, back-references to
+    /// groups not closed yet (glibc's REG_ESUBREG).
+    fn validate(mut self) -> Result<(), EreError> {
+        /// An open group: glibc's index for it, where its `(` is, and glibc's back-reference
+        /// bookkeeping for the alternation inside it (see `Tok::Alt`).
+        struct Open {
+            index: usize,
+            at: usize,
+            initial: u16,
+            accumulated: u16,
+        }
+        let bit = |index: usize| if index < 9 { 1u16 << index } else { 0 };
+        let mut open: Vec<Open> = Vec::new();
+        // The alternation at the top level.
+        let top_initial = 0u16;
+        let mut top_accumulated = 0u16;
+        let mut groups = 0usize;
+        // Groups closed so far that a back-reference may name (`\1` … `\9`).
+        let mut closed = 0u16;
+        // At the start of the pattern, of a group or of an alternative, or after an
+        // anchor: a repetition operator there has nothing to repeat.
+        let mut start = true;
+        loop {
+            match self.tok {
+                Tok::End => {
+                    return match open.last() {
+                        Some(g) => err(format!("unmatched `(` at offset {}", g.at)),
+                        None => Ok(()),
+                    };
+                }
+                Tok::Star | Tok::Plus | Tok::Question | Tok::OpenBrace => {
+                    if start {
+                        return err(format!(
+                            "invalid preceding regular expression: nothing to repeat at \
+                             offset {}",
+                            self.tok_start
+                        ));
+                    }
+                    self.parse_repetition()?;
+                    continue;
+                }
+                Tok::OpenGroup => {
+                    open.push(Open {
+                        index: groups,
+                        at: self.tok_start,
+                        initial: closed,
+                        accumulated: 0,
+                    });
+                    groups = groups.saturating_add(1);
+                    start = true;
+                }
+                Tok::CloseGroup if !open.is_empty() => {
+                    if let Some(g) = open.pop() {
+                        closed |= g.accumulated | bit(g.index);
+                    }
+                    start = false;
+                }
+                // glibc parses each alternative with only the groups closed before the
+                // alternation began (`(a)|\1` is invalid); after it, all of them count.
+                Tok::Alt => {
+                    let (initial, accumulated) = match open.last_mut() {
+                        Some(g) => (g.initial, &mut g.accumulated),
+                        None => (top_initial, &mut top_accumulated),
+                    };
+                    *accumulated |= closed;
+                    closed = initial;
+                    start = true;
+                }
+                Tok::BackRef(n) => {
+                    if closed & bit(usize::from(n).wrapping_sub(1)) == 0 {
+                        return err(format!(
+                            "invalid back reference: `\\{n}` does not name a group closed \
+                             before it"
+                        ));
+                    }
+                    start = false;
+                }
+                Tok::OpenBracket => {
+                    self.parse_bracket()?;
+                    start = false;
+                }
+                Tok::Anchor(_) => start = true,
+                Tok::TrailingBackslash => {
+                    return err("trailing backslash: the pattern ends with an unescaped `\\`");
+                }
+                Tok::Char(_) | Tok::Dot | Tok::Class(_) | Tok::CloseGroup | Tok::CloseBrace => {
+                    start = false;
+                }
+            }
+            self.advance();
+        }
+    }
+
     /// branch ( `|` branch )*
     fn parse_alternation(&mut self, nest: usize) -> Result<Option<Node>, EreError> {
         let first = self.parse_branch(nest)?;
@@ -651,7 +783,7 @@ impl<'a> Parser<'a> {
         }
         let node = Node::new(Kind::Alt(branches));
         if node.depth > MAX_DEPTH {
-            return err(too_deep());
+            return Err(too_deep());
         }
         Ok(Some(node))
     }
@@ -697,7 +829,7 @@ impl<'a> Parser<'a> {
             }
             Tok::OpenGroup => {
                 if nest >= MAX_DEPTH {
-                    return err(too_deep());
+                    return Err(too_deep());
                 }
                 let open = self.tok_start;
                 self.advance();
@@ -718,9 +850,9 @@ impl<'a> Parser<'a> {
                 Some(inner.unwrap_or_else(|| Node::new(Kind::Epsilon)))
             }
             Tok::BackRef(n) => {
-                return err(format!(
+                return Err(unsupported(format!(
                     "back-reference `\\{n}` is not supported (use `[{n}]` for a literal digit)"
-                ));
+                )));
             }
             Tok::Star | Tok::Plus | Tok::Question | Tok::OpenBrace => {
                 let op = self.pat.get(self.tok_start).copied().unwrap_or(b'*');
@@ -762,7 +894,7 @@ impl<'a> Parser<'a> {
                 node = repeat(n, min, max)?;
             }
             if node.as_ref().is_some_and(|n| n.depth > MAX_DEPTH) {
-                return err(too_deep());
+                return Err(too_deep());
             }
         }
         Ok(node)
@@ -820,9 +952,10 @@ impl<'a> Parser<'a> {
             return bad("minimum greater than maximum");
         }
         if max.unwrap_or(min) > DUP_MAX {
+            // glibc's REG_ESIZE: a rejection, not one of our limits.
             return err(format!(
-                "regular expression too big: repetition count above {DUP_MAX} in the \
-                 interval at offset {open}"
+                "invalid repetition count: counts above {DUP_MAX} (RE_DUP_MAX) are not \
+                 allowed (interval at offset {open})"
             ));
         }
         self.advance();
@@ -1020,13 +1153,13 @@ impl<'a> Parser<'a> {
             Elem::Coll(name) => set.insert(single_char_name(&name, "collating element", b'.')?),
             Elem::Equiv(name) => set.insert(single_char_name(&name, "equivalence class", b'=')?),
             Elem::Class(name) => {
-                let mut class = class_set(&name).ok_or_else(|| {
-                    EreError(format!(
+                let Some(mut class) = class_set(&name) else {
+                    return err(format!(
                         "invalid character class name `[:{}:]` (valid: alpha, upper, lower, digit, \
                          xdigit, space, print, punct, graph, cntrl, blank, alnum)",
                         String::from_utf8_lossy(&name)
-                    ))
-                })?;
+                    ));
+                };
                 // With REG_ICASE the subject is upper-cased, so glibc widens these two.
                 if self.icase && (name == b"upper" || name == b"lower") {
                     class = class_set(b"alpha").unwrap_or(class);
@@ -2303,7 +2436,8 @@ mod tests {
             let ok = match (want, &got) {
                 (Match, Ok(re)) => re.is_match(subject),
                 (NoMatch, Ok(re)) => !re.is_match(subject),
-                (Invalid | Unsupported, Err(e)) => !e.0.is_empty(),
+                (Invalid, Err(e)) => !e.is_unsupported() && !e.message().is_empty(),
+                (Unsupported, Err(e)) => e.is_unsupported() && !e.message().is_empty(),
                 _ => false,
             };
             if !ok {
@@ -2358,7 +2492,7 @@ mod tests {
         let e = |p: &str| {
             Ere::new(p.as_bytes(), false)
                 .err()
-                .map(|e| e.0)
+                .map(|e| e.message().to_string())
                 .unwrap_or_default()
         };
         assert!(e(r"(a)\1").contains(r"\1"));
@@ -2371,9 +2505,9 @@ mod tests {
         assert!(e("[z-a]").contains("range"));
         assert!(e("a\\").contains("trailing backslash"));
         assert!(e("[[.space.]]").contains("[.space.]"));
-        assert!(e("a{40000}").contains("too big"));
+        assert!(e("a{40000}").contains("32767"));
         assert_eq!(
-            EreError("x".to_string()).to_string(),
+            err::<()>("x").unwrap_err().to_string(),
             "x",
             "Display shows the message"
         );
@@ -2442,6 +2576,118 @@ mod tests {
             })
             .expect("spawn");
         assert!(handle.join().is_ok(), "stack overflow or failure");
+    }
+
+    /// glibc accepts it: we accept it too or call it unsupported (never "invalid").
+    fn glibc_accepts(p: &[u8]) -> Result<Option<Ere>, EreError> {
+        match Ere::new(p, false) {
+            Ok(re) => Ok(Some(re)),
+            Err(e) if e.is_unsupported() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// glibc rejects it: so must we, with the invalid kind (the CLI then prints the
+    /// reference's own message).
+    fn glibc_rejects(p: &[u8]) -> bool {
+        Ere::new(p, false).is_err_and(|e| !e.is_unsupported())
+    }
+
+    #[test]
+    fn repetition_counts_above_re_dup_max_are_invalid() {
+        // glibc: REG_ESIZE, and inotifywait prints "Error in `exclude' regular expression."
+        for p in [
+            "a{32768}",
+            "a{1,32768}",
+            "a{32768,}",
+            "a{0,32768}",
+            "a{99999999999}",
+            "(ab){40000}",
+            "a{32767}{32768}",
+        ] {
+            assert!(glibc_rejects(p.as_bytes()), "{p}");
+        }
+        // glibc accepts these (a{1000}{1000} builds a million nodes; it still succeeds).
+        for p in ["a{32767}", "a{0,32767}", "a{1000}{1000}", "(ab){2,32767}"] {
+            let got = glibc_accepts(p.as_bytes());
+            assert!(got.is_ok(), "{p}: {got:?}");
+        }
+        let re = Ere::new(b"a{300}", false).expect("a{300}");
+        assert!(re.is_match("a".repeat(300).as_bytes()));
+        assert!(!re.is_match("a".repeat(299).as_bytes()));
+    }
+
+    #[test]
+    fn unsupported_only_when_glibc_accepts_the_whole_pattern() {
+        // Found by fuzzing against glibc: we stopped at the first construct we cannot
+        // translate and called the pattern unsupported, while glibc reads on and rejects.
+        let deep = |n: usize| "(".repeat(n);
+        for p in [
+            b"(a)\\1(".to_vec(),
+            b"(a)\\1[".to_vec(),
+            b"(a)\\1*?{".to_vec(),
+            b"\\1".to_vec(),
+            b"\\1(a)".to_vec(),
+            b"(a\\1)".to_vec(),
+            b"(a)\\2".to_vec(),
+            b"(a)|*\\1".to_vec(),
+            // glibc checks each alternative against the groups closed before the
+            // alternation only (fuzzer: `(h)|)b*c\1`).
+            b"(h)|)b*c\\1".to_vec(),
+            b"(a)|\\1".to_vec(),
+            b"((a)|\\2)".to_vec(),
+            b"x(a|(b)|\\2)".to_vec(),
+            format!("{}a", deep(MAX_DEPTH + 1)).into_bytes(),
+            format!("{}a)*|+", deep(MAX_DEPTH + 1)).into_bytes(),
+            // (glibc's recursive parser overflows an 8 MiB stack past ~30000 levels.)
+            deep(10_000).into_bytes(),
+            format!("a{}b[", "*".repeat(MAX_DEPTH + 1)).into_bytes(),
+            b"(^a){0,30000}(".to_vec(),
+            // Messages quote the pattern: their words must not decide the kind.
+            b"[[:not supported:]]".to_vec(),
+            b"[[:too big:]]".to_vec(),
+            b"[[.nested too deeply.]]".to_vec(),
+        ] {
+            assert!(glibc_rejects(&p), "{}", String::from_utf8_lossy(&p));
+        }
+        for p in [
+            b"(a)\\1".to_vec(),
+            b"(a)(b)\\2\\1*".to_vec(),
+            b"((a)\\2)".to_vec(),
+            b"((a)|b)\\2".to_vec(),
+            b"(a)(b|\\1|(c))\\3".to_vec(),
+            format!("{}a{}", deep(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1)).into_bytes(),
+            format!("{}a{}b)", deep(200), ")".repeat(200)).into_bytes(),
+        ] {
+            let got = Ere::new(&p, false);
+            assert!(
+                got.as_ref().is_err_and(EreError::is_unsupported),
+                "{}: {got:?}",
+                String::from_utf8_lossy(&p)
+            );
+        }
+    }
+
+    #[test]
+    fn translations_stay_proportional_to_the_pattern() {
+        // Found by fuzzing: 18 `$` in a row translated to 3.6 MB of nested alternatives,
+        // which took the regex crate 2 s and 600 MB (16 s and 1.8 GB under the fuzzer).
+        let mut fuzzed = b"$$$$$$$$$$$$$\xd3\xdb$$$$$\x01\x0eA`A\\a".to_vec();
+        for p in [
+            std::mem::take(&mut fuzzed),
+            format!("{}A", "$".repeat(18)).into_bytes(),
+            format!("{}A", "$()".repeat(18)).into_bytes(),
+        ] {
+            match translate(&p, false) {
+                Ok(t) => assert!(t.len() <= output_limit(&p), "{} bytes", t.len()),
+                Err(e) => assert!(e.is_unsupported(), "{e}"),
+            }
+        }
+        // Anchors in moderation still work, long plain patterns too.
+        let re = Ere::new(b"$$$$\n^^^^a", false).expect("compiles");
+        assert!(re.is_match(b"x\na"));
+        let long = "[^/]x.".repeat(4000);
+        assert!(Ere::new(long.as_bytes(), false).is_ok());
     }
 
     #[test]
