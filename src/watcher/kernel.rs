@@ -96,17 +96,17 @@ pub struct Raw {
     pub next: usize,
 }
 
-/// Decodes the record at `off` in `buf[..len]`; None when no whole header is left.
+/// Decodes the record at `off` in `buf[..len]`; None when no whole header is left. A
+/// `len` past the buffer counts as the buffer's end; a name running past `len` is cut
+/// there. `next` is always past `off`, so walking by `next` ends.
 pub fn decode(buf: &[u8], off: usize, len: usize) -> Option<Raw> {
-    let h = buf.get(off..off.checked_add(HEADER)?)?;
-    if off + HEADER > len {
-        return None;
-    }
+    let data = buf.get(..len.min(buf.len()))?;
+    let start = off.checked_add(HEADER)?;
+    let h: &[u8; HEADER] = data.get(off..start)?.try_into().ok()?;
     let word = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
-    let nlen = u32::from_ne_bytes(word(12)) as usize;
-    let start = off + HEADER;
-    let next = start.saturating_add(nlen).min(len);
-    let name = &buf[start..next];
+    let nlen = usize::try_from(u32::from_ne_bytes(word(12))).unwrap_or(usize::MAX);
+    let next = start.saturating_add(nlen).min(data.len());
+    let name = data.get(start..next)?;
     let end = start + name.iter().position(|&c| c == 0).unwrap_or(name.len());
     Some(Raw {
         wd: i32::from_ne_bytes(word(0)),
@@ -176,5 +176,22 @@ mod tests {
         let r = decode(&short, 0, 20).unwrap();
         assert_eq!((r.end, r.next), (17, 20));
         assert_eq!(decode(&short, 0, 10), None);
+    }
+
+    #[test]
+    fn decode_never_reads_past_the_buffer() {
+        // Found by fuzzing: a filled length past the buffer and a long name sliced
+        // `buf[start..len]` out of bounds.
+        let rec = record(4, 0x2, 0, b"name", 60);
+        for len in [rec.len(), rec.len() + 1, 1000, usize::MAX] {
+            let r = decode(&rec, 0, len).expect("whole header");
+            assert_eq!((r.wd, r.start, r.end, r.next), (4, 16, 20, rec.len()));
+        }
+        let head = &rec[..18];
+        let r = decode(head, 0, 4096).expect("whole header");
+        assert_eq!((r.start, r.end, r.next), (16, 18, 18));
+        assert_eq!(decode(head, 10, 4096), None);
+        assert_eq!(decode(head, usize::MAX - 3, usize::MAX), None);
+        assert_eq!(decode(&[], 0, usize::MAX), None);
     }
 }
