@@ -6,7 +6,9 @@
 
 #[macro_use]
 mod scenario;
+mod badinput;
 mod compat;
+mod faults;
 mod golden;
 mod live;
 mod longrun;

@@ -812,3 +812,107 @@ pub fn max_queued_events() -> usize {
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(16384)
 }
+
+/// A directory holding `inotifywait` and `inotifywatch` symlinks to the reference
+/// binaries (`reference`) or to ours, for runs through a wrapper (`sh -c`, `unshare`,
+/// `setpriv`) that must find the tool by name on `PATH`: argv[0] is then the plain
+/// tool name for both binaries, as getopt's messages and our applet dispatch need.
+pub fn tool_dir(reference: bool) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let (wait, watch) = if reference {
+        (PathBuf::from(REFERENCE), PathBuf::from(REFERENCE_WATCH))
+    } else {
+        (ours(), ours())
+    };
+    // One directory per target, so that runs of different builds never share links.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&wait, &watch).hash(&mut h);
+    let dir = std::env::temp_dir()
+        .join("rinotify-tools")
+        .join(format!("{:016x}", h.finish()));
+    std::fs::create_dir_all(&dir).expect("create tool dir");
+    for (name, target) in [("inotifywait", wait), ("inotifywatch", watch)] {
+        let link = dir.join(name);
+        if std::fs::read_link(&link).is_ok_and(|t| t == target) {
+            continue;
+        }
+        // Concurrent tests may race here: make each link atomically.
+        let tmp = dir.join(format!(
+            ".{name}.{}.{:?}",
+            std::process::id(),
+            thread::current().id()
+        ));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).expect("symlink tool");
+        std::fs::rename(&tmp, &link).expect("rename tool symlink");
+    }
+    dir
+}
+
+/// `PATH` with [`tool_dir`] first.
+pub fn tool_path(reference: bool) -> OsString {
+    let mut p = tool_dir(reference).into_os_string();
+    p.push(":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    p
+}
+
+/// Pids of the processes holding an inotify watch on `path`'s inode (every process
+/// on the machine is looked at, so a leftover daemon is found whatever its argv).
+pub fn watchers_of(path: &Path) -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Vec::new();
+    };
+    // fdinfo prints the kernel's dev_t: major << 20 | minor.
+    let dev = meta.dev();
+    let kdev = (u64::from(libc::major(dev)) << 20) | u64::from(libc::minor(dev));
+    let want_ino = format!("ino:{:x} ", meta.ino());
+    let want_dev = format!("sdev:{kdev:x} ");
+    let mut pids = Vec::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for e in procs.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {
+            continue;
+        };
+        let watching = fds.flatten().any(|fd| {
+            std::fs::read_to_string(fd.path()).is_ok_and(|info| {
+                info.lines().any(|l| {
+                    l.starts_with("inotify wd:") && l.contains(&want_ino) && l.contains(&want_dev)
+                })
+            })
+        });
+        if watching {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Pids of live processes (not zombies, not this one) whose argv contains `needle`.
+pub fn pids_mentioning(needle: &[u8]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me && !process_gone(pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|&b| b == 0).any(|a| contains(a, needle)))
+        })
+        .collect()
+}
+
+/// What a crashed Rust program leaves on stderr, if any of it is there.
+pub fn crash_marks(stderr: &[u8]) -> Option<&'static str> {
+    ["panicked", "RUST_BACKTRACE", "stack backtrace"]
+        .into_iter()
+        .find(|m| contains(stderr, m.as_bytes()))
+}
