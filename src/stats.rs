@@ -25,7 +25,7 @@ pub const COLUMNS: [(&str, u32); 13] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
     Total,
-    /// Index into [`COLUMNS`].
+    /// Index into [`COLUMNS`] (one past it sorts like an all-zero column).
     Column(usize),
 }
 
@@ -192,7 +192,7 @@ impl Stats {
             .collect();
         let value = |r: &Row| match sort.key {
             SortKey::Total => r.total,
-            SortKey::Column(i) => r.counts[i],
+            SortKey::Column(i) => r.counts.get(i).copied().unwrap_or(0),
         };
         if sort.ascending {
             rows.sort_by_key(|r| value(r));
@@ -345,6 +345,27 @@ mod tests {
                 .map(|l| l.rsplit("  ").next().unwrap())
                 .collect();
             assert_eq!(&names, want, "{sort:?}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_sort_column_keeps_creation_order() {
+        // Found by fuzzing: SortKey::Column(80) indexed the 13 counters out of bounds.
+        let evs = [
+            ev(2, MODIFY, "t/b/"),
+            ev(1, CREATE, "t/a/"),
+            ev(2, MODIFY, "t/b/"),
+        ];
+        for ascending in [false, true] {
+            let sort = Sort {
+                key: SortKey::Column(80),
+                ascending,
+            };
+            let got = table(&evs, ALL_EVENTS, false, sort);
+            assert_eq!(
+                got,
+                "total  modify  create  filename\n1      0       1       t/a/\n2      2       0       t/b/\n"
+            );
         }
     }
 
