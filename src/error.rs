@@ -36,7 +36,7 @@ pub enum Error {
     Usage(Vec<Vec<u8>>),
     /// A regex option glibc rejects (the reference's words), or one it accepts that we
     /// cannot translate (our words, naming the pattern).
-    Regex(String),
+    Regex(Vec<u8>),
     /// `--format` that does not parse.
     BadFormat,
     /// No path left to watch.
@@ -101,7 +101,7 @@ impl Error {
         match self {
             Error::Help(t) | Error::Version(t) => vec![t.as_bytes().to_vec()],
             Error::Usage(lines) => lines.clone(),
-            Error::Regex(m) => one(m),
+            Error::Regex(m) => vec![m.clone()],
             Error::BadFormat => one("Something is wrong with your format string."),
             Error::NoFiles => one("No files specified to watch!"),
             Error::NegativeTimeout => one("Negative timeout specified - abort!"),

@@ -78,7 +78,7 @@ impl WatchSet {
             }
             '4' => {
                 if self.fromfile.is_some() {
-                    return Err(fail(&["Multiple --fromfile options given.".to_string()]));
+                    return Err(complain("Multiple --fromfile options given."));
                 }
                 self.fromfile = Some(val);
             }
@@ -90,8 +90,13 @@ impl WatchSet {
 }
 
 /// A usage error of these lines.
-pub fn fail(lines: &[String]) -> Error {
-    Error::Usage(lines.iter().map(|l| l.as_bytes().to_vec()).collect())
+pub fn fail(lines: &[Vec<u8>]) -> Error {
+    Error::Usage(lines.to_vec())
+}
+
+/// `'<arg><rest>`: a value echoed byte for byte (not UTF-8 is fine), as printf's `%s`.
+pub fn quoted(arg: &[u8], rest: &str) -> Vec<u8> {
+    [b"'".as_slice(), arg, rest.as_bytes()].concat()
 }
 
 /// A usage error of one line.
@@ -100,12 +105,11 @@ pub fn complain(line: &str) -> Error {
 }
 
 /// `-t` as `strtol(arg, &end, 10)` with inotify-tools' checks, or the message lines.
-pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<String>> {
-    let shown = String::from_utf8_lossy(arg);
-    let hint = "Please specify a long int value.".to_string();
+pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<Vec<u8>>> {
+    let hint = b"Please specify a long int value.".to_vec();
     if arg.is_empty() {
         return Err(vec![
-            "The provided value is not a valid timeout value.".into(),
+            b"The provided value is not a valid timeout value.".to_vec(),
             hint,
         ]);
     }
@@ -135,15 +139,15 @@ pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<String>> {
         }
         i += 1;
     }
-    let invalid = vec![format!("'{shown}' is not a valid timeout value."), hint];
+    let invalid = vec![quoted(arg, "' is not a valid timeout value."), hint];
     if i == digits_start {
         return Err(invalid);
     }
     let value = if neg { -value } else { value };
     if overflow || value > i128::from(i64::MAX) || value < i128::from(i64::MIN) {
         return Err(vec![
-            "Something went wrong with the timeout value you provided.".into(),
-            strerror(Errno::ERANGE),
+            b"Something went wrong with the timeout value you provided.".to_vec(),
+            strerror(Errno::ERANGE).into_bytes(),
         ]);
     }
     if i != arg.len() {
@@ -153,12 +157,12 @@ pub fn parse_timeout(arg: &[u8]) -> Result<i64, Vec<String>> {
 }
 
 /// `-e LIST`: the bits, or the reference's complaint.
-pub fn parse_events(arg: &[u8]) -> Result<u32, String> {
+pub fn parse_events(arg: &[u8]) -> Result<u32, Vec<u8>> {
     let text = std::str::from_utf8(arg).ok();
     text.and_then(event::parse_event_list).ok_or_else(|| {
-        format!(
-            "'{}' is not a valid event!  Run with the '--help' option to see a list of events.",
-            String::from_utf8_lossy(arg)
+        quoted(
+            arg,
+            "' is not a valid event!  Run with the '--help' option to see a list of events.",
         )
     })
 }
@@ -254,11 +258,23 @@ mod tests {
         ];
         for &(s, first) in bad {
             let e = parse_timeout(s.as_bytes()).unwrap_err();
-            assert_eq!(e[0], first, "{s:?}");
+            assert_eq!(e[0], first.as_bytes(), "{s:?}");
         }
         assert_eq!(
             parse_timeout(b"99999999999999999999").unwrap_err()[1],
-            "Numerical result out of range"
+            b"Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn values_are_echoed_byte_for_byte() {
+        assert_eq!(
+            parse_timeout(b"\xff\xfe%e\x80").unwrap_err()[0],
+            b"'\xff\xfe%e\x80' is not a valid timeout value."
+        );
+        assert_eq!(
+            parse_events(b"a\xff").unwrap_err(),
+            b"'a\xff' is not a valid event!  Run with the '--help' option to see a list of events."
         );
     }
 }

@@ -77,9 +77,9 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
             'q' => c.quiet += 1,
             'f' => {
                 return Err(super::fail(&[
-                    "The '--filename' option no longer exists.  The option it enabled in earlier"
-                        .into(),
-                    "versions of inotifywait is now turned on by default.".into(),
+                    b"The '--filename' option no longer exists.  The option it enabled in earlier"
+                        .to_vec(),
+                    b"versions of inotifywait is now turned on by default.".to_vec(),
                 ]));
             }
             'c' => c.csv = true,

@@ -56,16 +56,13 @@ pub struct SortArg {
 
 /// Reads the key of `-a KEY` (`ascending`) or `-d KEY`: `total` or one event; the
 /// reference's messages otherwise.
-pub fn sort_key(arg: &[u8], ascending: bool) -> Result<SortArg, String> {
+pub fn sort_key(arg: &[u8], ascending: bool) -> Result<SortArg, Vec<u8>> {
     let text = std::str::from_utf8(arg).unwrap_or("");
     if text.eq_ignore_ascii_case("total") {
         return Ok(SortArg { ascending, bit: 0 });
     }
     let Some(mask) = parse_event_list(text).filter(|_| !text.is_empty() || arg.is_empty()) else {
-        return Err(format!(
-            "'{}' is not a valid key for sorting!",
-            String::from_utf8_lossy(arg)
-        ));
+        return Err(super::quoted(arg, "' is not a valid key for sorting!"));
     };
     match mask {
         // A key worth no event at all (`''`, `,`) sorts ascending by total.
@@ -74,15 +71,16 @@ pub fn sort_key(arg: &[u8], ascending: bool) -> Result<SortArg, String> {
             bit: 0,
         }),
         bits::MOVE => {
-            Err("Cannot sort by `move' event; please use `moved_from' or `moved_to'.".into())
+            Err(b"Cannot sort by `move' event; please use `moved_from' or `moved_to'.".to_vec())
         }
-        bits::CLOSE => {
-            Err("Cannot sort by `close' event; please use `close_write' or `close_nowrite'.".into())
-        }
-        m if m.count_ones() > 1 => Err(format!(
-            "Cannot sort by '{}': give exactly one event name, or `total'.",
-            String::from_utf8_lossy(arg)
-        )),
+        bits::CLOSE => Err(
+            b"Cannot sort by `close' event; please use `close_write' or `close_nowrite'.".to_vec(),
+        ),
+        m if m.count_ones() > 1 => Err([
+            b"Cannot sort by ".as_slice(),
+            &super::quoted(arg, "': give exactly one event name, or `total'."),
+        ]
+        .concat()),
         m => Ok(SortArg { ascending, bit: m }),
     }
 }
@@ -111,7 +109,7 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
                 if sort_given {
                     return Err(err("Please specify -a or -d once only!"));
                 }
-                c.sort = sort_key(&val, opt == 'a').map_err(|m| err(&m))?;
+                c.sort = sort_key(&val, opt == 'a').map_err(|m| super::fail(&[m]))?;
                 // -d does not mark the key as given: `-d x -a y` is accepted.
                 sort_given = opt == 'a';
             }
@@ -162,7 +160,7 @@ mod tests {
         for (arg, asc, want) in cases {
             let got = sort_key(arg.as_bytes(), *asc)
                 .map(|s| (s.ascending, s.bit))
-                .map_err(|e| e.to_string());
+                .map_err(|e| String::from_utf8(e).unwrap());
             assert_eq!(got, want.map_err(|s| s.to_string()), "{arg}");
         }
         assert!(sort_key(b"\xff", true).is_err());

@@ -124,13 +124,17 @@ pub fn compile_filter(r: &RegexOpts) -> Result<Option<Filter>, Error> {
     let kind = if exclude { "exclude" } else { "include" };
     match crate::ere::Ere::new(pat, icase) {
         Ok(ere) => Ok(Some(Filter { ere, exclude })),
-        Err(e) if e.is_unsupported() => Err(Error::Regex(format!(
-            "Error in `{kind}' regular expression '{}': {e}.",
-            String::from_utf8_lossy(pat)
-        ))),
-        Err(_) => Err(Error::Regex(format!(
-            "Error in `{kind}' regular expression."
-        ))),
+        Err(e) if e.is_unsupported() => Err(Error::Regex(
+            [
+                format!("Error in `{kind}' regular expression '").as_bytes(),
+                pat,
+                format!("': {e}.").as_bytes(),
+            ]
+            .concat(),
+        )),
+        Err(_) => Err(Error::Regex(
+            format!("Error in `{kind}' regular expression.").into_bytes(),
+        )),
     }
 }
 
