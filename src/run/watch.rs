@@ -142,10 +142,10 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
                             .and_then(|()| write_all(libc::STDOUT_FILENO, b"\n"))
                             .map_err(|e| write_error(tool, e))?;
                     } else {
-                        // Count what the kernel had queued when the signal was read: one
-                        // read of the queue, not "until it is empty", which a writer that
-                        // never stops would make last for ever.
-                        if let Ok(Wait::Ready) = watcher.wait(Some(Duration::ZERO), None) {
+                        // Count what the kernel had queued when the signal was read, not
+                        // "until the queue is empty", which a writer that never stops
+                        // would make last for ever.
+                        if watcher.read_queued_now()? {
                             absorb(&mut watcher, &mut stats, &mut overflows, diag);
                         }
                         break 'collect;

@@ -298,6 +298,16 @@ impl Watcher {
         Ok(n > 0)
     }
 
+    /// Reads everything the kernel has queued at this moment (up to the cap), without
+    /// waiting: for a last count before exiting, which ends even while a writer keeps
+    /// the queue from ever being empty. True when events are ready to be taken.
+    pub fn read_queued_now(&mut self) -> Result<bool, ReadError> {
+        if self.fill()? {
+            self.drain_queued();
+        }
+        Ok(self.pos < self.len || !self.echoes.synth.is_empty())
+    }
+
     /// Reads into memory everything the kernel had queued at this moment (up to the cap).
     fn drain_queued(&mut self) {
         let target = (self.len + self.backend.queued()).min(BUFFER_CAP.max(self.len));
