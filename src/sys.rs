@@ -21,6 +21,11 @@ pub fn reserve_std_fds() {
     }
 }
 
+/// The errno of an I/O error from std (EIO when it carries none).
+pub fn errno_of(e: &std::io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
 /// `write(2)` of all of `data`, retrying on EINTR and short writes.
 pub fn write_all(fd: RawFd, mut data: &[u8]) -> Result<(), Errno> {
     while !data.is_empty() {

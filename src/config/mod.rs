@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::event;
 use crate::output::strerror;
 use crate::watcher::Filter;
-use nix::errno::Errno;
 
 /// `-t`, typed: 0 (or no `-t`) waits forever; a negative value is refused once the
 /// watches exist, as the reference does.
@@ -69,11 +68,7 @@ pub struct Common {
 impl Common {
     fn from_args(set: WatchSet) -> Common {
         Common {
-            mask: if set.events == 0 {
-                event::bits::ALL_EVENTS
-            } else {
-                set.events
-            },
+            mask: set.mask(),
             timeout: Timeout::from_secs(set.timeout),
             recursive: set.recursive,
             no_deref: set.no_deref,
@@ -99,14 +94,16 @@ impl Common {
         compile_filter(&self.regex)
     }
 
-    /// The paths (an unreadable `--fromfile` adds its line to `warnings`); no path at all
-    /// is an error.
-    pub fn paths(&self, warnings: &mut Vec<Vec<u8>>) -> Result<PathList, Error> {
-        let paths = PathList::build(self.fromfile.as_deref(), &self.operands, warnings);
+    /// The paths, and the line of an unreadable `--fromfile` to print before the watches
+    /// are set up. No path at all is an error, whose lines follow that one.
+    pub fn paths(&self) -> Result<(PathList, Vec<Vec<u8>>), Error> {
+        let mut warnings = Vec::new();
+        let paths = PathList::build(self.fromfile.as_deref(), &self.operands, &mut warnings);
         if paths.watch.is_empty() {
-            return Err(Error::NoFiles);
+            warnings.extend(Error::NoFiles.lines());
+            return Err(Error::Usage(warnings));
         }
-        Ok(paths)
+        Ok((paths, warnings))
     }
 }
 
@@ -222,7 +219,7 @@ impl PathList {
             Some(file) => match std::fs::File::open(std::ffi::OsStr::from_bytes(file)) {
                 Ok(f) => list.read_lines(&mut std::io::BufReader::new(f)),
                 Err(e) => {
-                    let errno = Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+                    let errno = crate::sys::errno_of(&e);
                     let mut m = b"Couldn't open ".to_vec();
                     m.extend_from_slice(file);
                     m.extend_from_slice(b": ");

@@ -98,22 +98,13 @@ impl Wait {
             None if self.csv => Layout::Csv,
             None => Layout::Default,
         };
-        let mut warnings = Vec::new();
-        let paths = self.common.paths(&mut warnings);
-        match paths {
-            Ok(paths) => Ok(Plan {
-                layout,
-                filter,
-                paths,
-                warnings,
-            }),
-            Err(e) => {
-                // The unreadable --fromfile's line still comes before the error's.
-                let mut lines = warnings;
-                lines.extend(e.lines());
-                Err(Error::Usage(lines))
-            }
-        }
+        let (paths, warnings) = self.common.paths()?;
+        Ok(Plan {
+            layout,
+            filter,
+            paths,
+            warnings,
+        })
     }
 }
 

@@ -1,12 +1,11 @@
-//! inotifywatch's configuration: sort keys, the post-parse checks in the reference's
-//! order, then the typed plan (filter, paths) the driver wires up.
+//! inotifywatch's configuration: the sort column, the post-parse checks in the reference's
+//! order; the filter and paths come from [`Common`], where the driver asks for them.
 
 use crate::cli::watch::Args;
 use crate::error::Error;
 use crate::stats::{COLUMNS, Sort, SortKey};
-use crate::watcher::Filter;
 
-use super::{Common, PathList};
+use super::Common;
 
 /// inotifywatch's checked configuration.
 #[derive(Debug, Clone, Default)]
@@ -15,15 +14,6 @@ pub struct Watch {
     pub zero: bool,
     pub sort: Sort,
     pub common: Common,
-}
-
-/// What the driver needs beyond the configuration.
-#[derive(Debug)]
-pub struct Plan {
-    pub filter: Option<Filter>,
-    pub paths: PathList,
-    /// An unreadable `--fromfile`'s line, printed before the watches are set up.
-    pub warnings: Vec<Vec<u8>>,
 }
 
 impl Watch {
@@ -58,23 +48,6 @@ impl Watch {
             },
             common,
         })
-    }
-
-    /// The filter (checked before `inotify_init`, as the reference does).
-    pub fn filter(&self) -> Result<Option<Filter>, Error> {
-        self.common.filter()
-    }
-
-    /// The paths (checked after `inotify_init`).
-    pub fn paths(&self) -> Result<(PathList, Vec<Vec<u8>>), Error> {
-        let mut warnings = Vec::new();
-        match self.common.paths(&mut warnings) {
-            Ok(p) => Ok((p, warnings)),
-            Err(e) => {
-                warnings.extend(e.lines());
-                Err(Error::Usage(warnings))
-            }
-        }
     }
 }
 

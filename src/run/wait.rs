@@ -63,8 +63,7 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
             match std::fs::canonicalize(OsStr::from_bytes(out)) {
                 Ok(p) => p.into_os_string().into_encoded_bytes(),
                 Err(e) => {
-                    let errno = Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
-                    return Err(Error::OutfilePath(out.clone(), errno));
+                    return Err(Error::OutfilePath(out.clone(), crate::sys::errno_of(&e)));
                 }
             }
         } else {

@@ -40,7 +40,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
     let sigfd = signal_fd(&setup_set).ok_or(Error::Signals)?;
     let mask = c.common.mask;
     // The reference checks the regex before initialising inotify, the paths after.
-    let filter = c.filter()?;
+    let filter = c.common.filter()?;
     let opts = Options {
         mask: c.common.kernel_mask(),
         recursive: c.common.recursive,
@@ -50,7 +50,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
         filter,
     };
     let mut watcher = Watcher::new(opts).map_err(Error::Init)?;
-    let (paths, warnings) = c.paths()?;
+    let (paths, warnings) = c.common.paths()?;
     for w in &warnings {
         eprintln_bytes(w);
     }

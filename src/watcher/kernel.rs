@@ -42,7 +42,7 @@ pub struct InotifyBackend {
 
 impl InotifyBackend {
     pub fn new() -> Result<InotifyBackend, Errno> {
-        let inotify = Inotify::init().map_err(|e| errno_of(&e))?;
+        let inotify = Inotify::init().map_err(|e| crate::sys::errno_of(&e))?;
         Ok(InotifyBackend { inotify })
     }
 }
@@ -53,7 +53,7 @@ impl Backend for InotifyBackend {
             .inotify
             .watches()
             .add(OsStr::from_bytes(path), WatchMask::from_bits_retain(mask))
-            .map_err(|e| errno_of(&e))?;
+            .map_err(|e| crate::sys::errno_of(&e))?;
         Ok(wd.get_watch_descriptor_id())
     }
 
@@ -134,10 +134,6 @@ pub fn poll(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<Ready, Errno> {
         (true, false) => Ready::Events,
         (false, false) => Ready::Timeout,
     })
-}
-
-fn errno_of(e: &std::io::Error) -> Errno {
-    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
 #[cfg(test)]
