@@ -1360,30 +1360,6 @@ fn signals_mid_burst_inotifywait() {
 /// How long a run ended by a signal mid-burst may take in all.
 const STOP_WITHIN: Duration = Duration::from_secs(2);
 
-/// Parses an inotifywatch table into its header and rows (cells, name).
-fn table(out: &str) -> (Vec<String>, Vec<(Vec<u64>, String)>) {
-    let mut lines = out.lines().filter(|l| !l.is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    let n = header.len().saturating_sub(1);
-    let rows = lines
-        .map(|l| {
-            let cells: Vec<u64> = l
-                .split_whitespace()
-                .take(n)
-                .map(|c| c.parse().unwrap_or(u64::MAX))
-                .collect();
-            let name = l.split_whitespace().nth(n).unwrap_or("").to_string();
-            (cells, name)
-        })
-        .collect();
-    (header, rows)
-}
-
 /// inotifywatch TERM mid-burst: the table, exit 0, counts consistent with what the
 /// writer did (everything queued before the signal counted, nothing invented).
 #[test]
@@ -1417,7 +1393,7 @@ fn sigterm_mid_burst_inotifywatch() {
         let (o, written, took) = under_writer(&name, Bin::Ours, &make);
         sane(&name, &o);
         let text = String::from_utf8_lossy(&o.stdout).into_owned();
-        let (h, rows) = table(&text);
+        let (h, rows) = util::parse_table(&text);
         let col = |c: &str| {
             h.iter()
                 .position(|x| x == c)

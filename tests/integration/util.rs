@@ -916,3 +916,31 @@ pub fn crash_marks(stderr: &[u8]) -> Option<&'static str> {
         .into_iter()
         .find(|m| contains(stderr, m.as_bytes()))
 }
+
+/// Parses an inotifywatch table into its header columns and rows (cells, name); blank
+/// lines (a SIGUSR1 snapshot's separator) are skipped, a name may hold spaces, and a
+/// cell that is not a number reads as `u64::MAX`, so no count assertion can pass on it.
+pub fn parse_table(out: &str) -> (Vec<String>, Vec<(Vec<u64>, String)>) {
+    let mut lines = out.lines().filter(|l| !l.is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let n = header.len().saturating_sub(1);
+    let rows = lines
+        .map(|l| {
+            let mut cells = Vec::new();
+            let mut rest = l;
+            for _ in 0..n {
+                let t = rest.trim_start();
+                let end = t.find(' ').unwrap_or(t.len());
+                cells.push(t[..end].parse().unwrap_or(u64::MAX));
+                rest = &t[end..];
+            }
+            (cells, rest.trim_start().to_string())
+        })
+        .collect();
+    (header, rows)
+}

@@ -4,34 +4,7 @@
 use std::io::Write;
 
 use crate::live::Live;
-use crate::util::fresh_dir;
-
-/// Parses the table into (header columns, rows as (cells, name)).
-fn parse_table(out: &str) -> (Vec<String>, Vec<(Vec<u64>, String)>) {
-    let mut lines = out.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    let n = header.len() - 1;
-    let rows = lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let mut cells = Vec::new();
-            let mut rest = l;
-            for _ in 0..n {
-                let t = rest.trim_start();
-                let end = t.find(' ').unwrap_or(t.len());
-                cells.push(t[..end].parse().unwrap());
-                rest = &t[end..];
-            }
-            (cells, rest.trim_start().to_string())
-        })
-        .collect();
-    (header, rows)
-}
+use crate::util::{fresh_dir, parse_table};
 
 fn cell(header: &[String], row: &(Vec<u64>, String), col: &str) -> u64 {
     let i = header
