@@ -8,7 +8,6 @@ use std::os::unix::ffi::OsStringExt;
 use clap::{Parser, Subcommand};
 
 use crate::config;
-use crate::error::Error;
 use crate::output::Diag;
 
 /// rinotify: inotify-tools' inotifywait, reimplemented.
@@ -75,27 +74,29 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
 }
 
-/// fsnotifywait/fsnotifywatch default to fanotify, which is not supported yet.
-fn no_fanotify(prog: &[u8]) -> Error {
-    let mut m = prog.to_vec();
-    m.extend_from_slice(b": fanotify (the default under this name) is not supported yet");
-    Error::NoFanotify(m)
-}
-
+/// `fanotify_default`: invoked as `fsnotifywait`/`fsnotifywatch`, whose default backend
+/// is fanotify (`-I` still picks inotify).
 fn wait(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
-    let config = crate::cli::wait::parse(tool, prog, args).and_then(config::wait::Wait::from_args);
+    let config = crate::cli::wait::parse(tool, prog, args)
+        .map(|mut a| {
+            a.set.fanotify.get_or_insert(fanotify_default);
+            a
+        })
+        .and_then(config::wait::Wait::from_args);
     match config {
-        Ok(_) if fanotify_default => no_fanotify(prog).report(&Diag::stderr()),
         Ok(c) => crate::run::wait::run(tool, c),
         Err(e) => e.report(&Diag::stderr()),
     }
 }
 
 fn watch(tool: &str, prog: &[u8], args: &[Vec<u8>], fanotify_default: bool) -> i32 {
-    let config =
-        crate::cli::watch::parse(tool, prog, args).and_then(config::watch::Watch::from_args);
+    let config = crate::cli::watch::parse(tool, prog, args)
+        .map(|mut a| {
+            a.set.fanotify.get_or_insert(fanotify_default);
+            a
+        })
+        .and_then(config::watch::Watch::from_args);
     match config {
-        Ok(_) if fanotify_default => no_fanotify(prog).report(&Diag::stderr()),
         Ok(c) => crate::run::watch::run(tool, c),
         Err(e) => e.report(&Diag::stderr()),
     }

@@ -4,6 +4,7 @@
 use nix::errno::Errno;
 
 use crate::output::{Diag, strerror, write_all};
+use crate::watcher::Kernel;
 
 /// Exit status: an event arrived (inotifywait), or the table was printed (inotifywatch).
 pub const EXIT_OK: i32 = 0;
@@ -43,13 +44,15 @@ pub enum Error {
     NoFiles,
     /// `-t` below zero (checked once the watches exist, as the reference does).
     NegativeTimeout,
-    /// `inotify_init` failed.
-    Init(Errno),
-    /// Adding a watch at start-up failed (`verb` is `Couldn't watch`/`Failed to watch`).
+    /// `inotify_init` (or `fanotify_init`) failed.
+    Init(Kernel, Errno),
+    /// Adding a watch at start-up failed (`verb` is `Couldn't watch`/`Failed to watch`,
+    /// or `Couldn't add filesystem watch` for `-S`).
     Watch {
         verb: &'static str,
         path: Vec<u8>,
         errno: Errno,
+        kernel: Kernel,
     },
     /// `-d -o FILE`: resolving FILE failed.
     OutfilePath(Vec<u8>, Errno),
@@ -68,8 +71,6 @@ pub enum Error {
     Aborted,
     /// The signal set-up failed.
     Signals,
-    /// The fanotify backend was asked for.
-    NoFanotify(Vec<u8>),
 }
 
 impl Error {
@@ -85,7 +86,7 @@ impl Error {
     pub fn channel(&self) -> Channel {
         match self {
             Error::Help(_) | Error::Version(_) => Channel::Stdout,
-            Error::Init(_)
+            Error::Init(..)
             | Error::Watch { .. }
             | Error::OpenOutfile(_)
             | Error::ReadEof
@@ -105,7 +106,7 @@ impl Error {
             Error::BadFormat => one("Something is wrong with your format string."),
             Error::NoFiles => one("No files specified to watch!"),
             Error::NegativeTimeout => one("Negative timeout specified - abort!"),
-            Error::Init(e) => {
+            Error::Init(Kernel::Inotify, e) => {
                 let mut v = one(&format!("Couldn't initialize inotify: {}", strerror(*e)));
                 if *e == Errno::EMFILE {
                     v.extend(one(
@@ -114,7 +115,26 @@ impl Error {
                 }
                 v
             }
-            Error::Watch { verb, path, errno } => watch_failed(verb, path, *errno),
+            Error::Init(_, e) => {
+                let mut v = one(&format!("Couldn't initialize fanotify: {}", strerror(*e)));
+                match *e {
+                    Errno::EMFILE => v.extend(one(
+                        "Try increasing the value of /proc/sys/fs/fanotify/max_user_groups",
+                    )),
+                    Errno::EINVAL => v.extend(one(
+                        "fanotify support for reporting the events with file names was added in kernel v5.9.",
+                    )),
+                    Errno::EPERM => v.extend(one("fanotify watch requires admin privileges")),
+                    _ => {}
+                }
+                v
+            }
+            Error::Watch {
+                verb,
+                path,
+                errno,
+                kernel,
+            } => watch_failed(verb, path, *errno, *kernel),
             Error::OutfilePath(path, e) => vec![cat(&[strerror(*e).as_bytes(), b": ", path])],
             Error::Daemon(e) => one(&format!("Failed to daemonize: {}", strerror(*e))),
             Error::OpenOutfile(path) => vec![cat(&[b"Failed to open output file ", path])],
@@ -130,7 +150,6 @@ impl Error {
                 "No statistics collected, asked to abort before all watches could be established.",
             ),
             Error::Signals => one("Couldn't set up signal handling."),
-            Error::NoFanotify(m) => vec![m.clone()],
         }
     }
 
@@ -162,21 +181,49 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// The lines the reference prints when watching `path` failed: its two-line hint for the
-/// watch limit, `<verb> <path>: <strerror>` otherwise.
-pub fn watch_failed(verb: &str, path: &[u8], errno: Errno) -> Vec<Vec<u8>> {
-    if errno == Errno::ENOSPC {
-        vec![
-            cat(&[b"Failed to watch ", path, b"; upper limit on inotify watches reached!"]),
-            b"Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'.".to_vec(),
-        ]
-    } else {
-        vec![cat(&[
-            verb.as_bytes(),
-            b" ",
-            path,
-            b": ",
-            strerror(errno).as_bytes(),
-        ])]
+/// watch (or mark) limit, `<verb> <path>: <strerror>` otherwise. Under fanotify, the
+/// causes upstream leaves unsaid (privilege, file handles) are named after the strerror.
+pub fn watch_failed(verb: &str, path: &[u8], errno: Errno, kernel: Kernel) -> Vec<Vec<u8>> {
+    let (backend, resource) = match kernel {
+        Kernel::Inotify => ("inotify", "watches"),
+        _ => ("fanotify", "marks"),
+    };
+    if errno == Errno::ENOSPC && kernel != Kernel::Filesystem {
+        let limit = format!("; upper limit on {backend} {resource} reached!");
+        return vec![
+            cat(&[b"Failed to watch ", path, limit.as_bytes()]),
+            format!("Please increase the amount of {backend} {resource} allowed per user via `/proc/sys/fs/{backend}/max_user_{resource}'.").into_bytes(),
+        ];
+    }
+    let mut line = cat(&[
+        verb.as_bytes(),
+        b" ",
+        path,
+        b": ",
+        strerror(errno).as_bytes(),
+    ]);
+    if let Some(hint) = fanotify_hint(kernel, errno) {
+        line.extend_from_slice(b" (");
+        line.extend_from_slice(hint.as_bytes());
+        line.push(b')');
+    }
+    vec![line]
+}
+
+/// Why a fanotify mark failed, when strerror alone does not say it.
+fn fanotify_hint(kernel: Kernel, errno: Errno) -> Option<&'static str> {
+    match (kernel, errno) {
+        (Kernel::Inotify, _) => None,
+        (Kernel::Filesystem, Errno::EPERM) => {
+            Some("-S needs CAP_SYS_ADMIN: run it as root, or use -F")
+        }
+        (_, Errno::EOPNOTSUPP | Errno::EXDEV | Errno::ENODEV | Errno::ESTALE) => {
+            Some("this filesystem cannot give fanotify file handles; watch it with inotify (-I)")
+        }
+        (Kernel::Filesystem, Errno::ENOSPC) => {
+            Some("upper limit on fanotify marks reached: see /proc/sys/fs/fanotify/max_user_marks")
+        }
+        _ => None,
     }
 }
 
@@ -212,13 +259,13 @@ mod tests {
                 Channel::Stderr,
             ),
             (
-                Error::Init(Errno::EMFILE),
+                Error::Init(Kernel::Inotify, Errno::EMFILE),
                 "Couldn't initialize inotify: Too many open files\nTry increasing the value of /proc/sys/fs/inotify/max_user_instances\n",
                 1,
                 Channel::Diag,
             ),
             (
-                Error::Init(Errno::ENOMEM),
+                Error::Init(Kernel::Inotify, Errno::ENOMEM),
                 "Couldn't initialize inotify: Cannot allocate memory\n",
                 1,
                 Channel::Diag,
@@ -228,6 +275,7 @@ mod tests {
                     verb: "Couldn't watch",
                     path: b"t".to_vec(),
                     errno: Errno::ENOENT,
+                    kernel: Kernel::Inotify,
                 },
                 "Couldn't watch t: No such file or directory\n",
                 1,
@@ -238,8 +286,54 @@ mod tests {
                     verb: "Couldn't watch",
                     path: b"t/".to_vec(),
                     errno: Errno::ENOSPC,
+                    kernel: Kernel::Inotify,
                 },
                 "Failed to watch t/; upper limit on inotify watches reached!\nPlease increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'.\n",
+                1,
+                Channel::Diag,
+            ),
+            (
+                Error::Watch {
+                    verb: "Couldn't watch",
+                    path: b"t".to_vec(),
+                    errno: Errno::ENOSPC,
+                    kernel: Kernel::Fanotify,
+                },
+                "Failed to watch t; upper limit on fanotify marks reached!\nPlease increase the amount of fanotify marks allowed per user via `/proc/sys/fs/fanotify/max_user_marks'.\n",
+                1,
+                Channel::Diag,
+            ),
+            (
+                Error::Watch {
+                    verb: "Couldn't add filesystem watch",
+                    path: b"/srv".to_vec(),
+                    errno: Errno::EPERM,
+                    kernel: Kernel::Filesystem,
+                },
+                "Couldn't add filesystem watch /srv: Operation not permitted (-S needs CAP_SYS_ADMIN: run it as root, or use -F)\n",
+                1,
+                Channel::Diag,
+            ),
+            (
+                Error::Watch {
+                    verb: "Couldn't watch",
+                    path: b"/net/x".to_vec(),
+                    errno: Errno::EOPNOTSUPP,
+                    kernel: Kernel::Fanotify,
+                },
+                "Couldn't watch /net/x: Operation not supported (this filesystem cannot give fanotify file handles; watch it with inotify (-I))\n",
+                1,
+                Channel::Diag,
+            ),
+            (
+                Error::Init(Kernel::Fanotify, Errno::EPERM),
+                "Couldn't initialize fanotify: Operation not permitted\nfanotify watch requires admin privileges\n",
+                1,
+                Channel::Diag,
+            ),
+            (
+                Error::Init(Kernel::Filesystem, Errno::EMFILE),
+                "Couldn't initialize fanotify: Too many open files\nTry increasing the value of /proc/sys/fs/fanotify/max_user_groups\n",
                 1,
                 Channel::Diag,
             ),

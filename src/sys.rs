@@ -179,3 +179,120 @@ pub fn tzset() {
     // SAFETY: tzset has no preconditions; called before any thread is started.
     unsafe { tzset() };
 }
+
+/// `fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC)`: a notification group.
+pub fn fanotify_init(flags: u32) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::FromRawFd;
+    let ev_flags = (libc::O_RDONLY | libc::O_LARGEFILE | libc::O_CLOEXEC) as libc::c_uint;
+    // SAFETY: plain syscall with integer arguments.
+    let fd = unsafe { libc::fanotify_init(flags, ev_flags) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// `fanotify_mark(fd, flags, mask, AT_FDCWD, path)`, or, with `path` None, on the object
+/// open as `dirfd`.
+pub fn fanotify_mark(
+    fd: RawFd,
+    flags: u32,
+    mask: u64,
+    dirfd: Option<RawFd>,
+    path: Option<&CStr>,
+) -> Result<(), Errno> {
+    let dirfd = dirfd.unwrap_or(libc::AT_FDCWD);
+    let p = path.map_or(std::ptr::null(), CStr::as_ptr);
+    // SAFETY: p is null or a NUL-terminated string alive for the call.
+    if unsafe { libc::fanotify_mark(fd, flags, mask, dirfd, p) } < 0 {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
+/// Most bytes of a file handle we ask for (`MAX_HANDLE_SZ`).
+const MAX_HANDLE: usize = 128;
+
+/// `name_to_handle_at(AT_FDCWD, path, …)`: the handle as fanotify reports it (handle
+/// type as 4 native-endian bytes, then the opaque bytes).
+pub fn name_to_handle(path: &CStr, follow: bool) -> Result<Vec<u8>, Errno> {
+    #[repr(C)]
+    struct Handle {
+        bytes: libc::c_uint,
+        kind: libc::c_int,
+        data: [u8; MAX_HANDLE],
+    }
+    let mut h = Handle {
+        bytes: MAX_HANDLE as libc::c_uint,
+        kind: 0,
+        data: [0; MAX_HANDLE],
+    };
+    let mut mount_id: libc::c_int = 0;
+    let flags = if follow { libc::AT_SYMLINK_FOLLOW } else { 0 };
+    // SAFETY: h has the layout of struct file_handle with MAX_HANDLE bytes of room, as
+    // its `bytes` field says; path is NUL-terminated; mount_id is a valid int pointer.
+    let r = unsafe {
+        libc::name_to_handle_at(
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            (&raw mut h).cast::<libc::file_handle>(),
+            &mut mount_id,
+            flags,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    let n = (h.bytes as usize).min(MAX_HANDLE);
+    let mut key = h.kind.to_ne_bytes().to_vec();
+    key.extend_from_slice(&h.data[..n]);
+    Ok(key)
+}
+
+/// `open_by_handle_at(mount_fd, handle, O_PATH)` for a handle in [`name_to_handle`]'s
+/// layout (needs `CAP_DAC_READ_SEARCH`).
+pub fn open_by_handle(mount_fd: RawFd, handle: &[u8]) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::FromRawFd;
+    #[repr(C)]
+    struct Handle {
+        bytes: libc::c_uint,
+        kind: libc::c_int,
+        data: [u8; MAX_HANDLE],
+    }
+    let (kind, data) = handle.split_at_checked(4).ok_or(Errno::EINVAL)?;
+    if data.len() > MAX_HANDLE {
+        return Err(Errno::EINVAL);
+    }
+    let mut h = Handle {
+        bytes: data.len() as libc::c_uint,
+        kind: libc::c_int::from_ne_bytes([kind[0], kind[1], kind[2], kind[3]]),
+        data: [0; MAX_HANDLE],
+    };
+    h.data[..data.len()].copy_from_slice(data);
+    // SAFETY: h has struct file_handle's layout with `bytes` valid bytes of data.
+    let fd = unsafe {
+        libc::open_by_handle_at(
+            mount_fd,
+            (&raw mut h).cast::<libc::file_handle>(),
+            libc::O_PATH | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fd was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// The filesystem id of `path` (`statfs`'s `f_fsid`), as fanotify reports it.
+pub fn fsid(path: &CStr) -> Result<[u8; 8], Errno> {
+    // SAFETY: an all-zero statfs is a valid out-parameter.
+    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: path is NUL-terminated; s is a valid statfs to fill.
+    if unsafe { libc::statfs(path.as_ptr(), &mut s) } < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: fsid_t is two ints (8 bytes, no padding); reading it as bytes is sound.
+    Ok(unsafe { std::mem::transmute::<libc::fsid_t, [u8; 8]>(s.f_fsid) })
+}

@@ -27,6 +27,10 @@ pub struct WatchSet {
     pub regex: RegexOpts,
     pub fromfile: Option<Vec<u8>>,
     pub operands: Vec<Vec<u8>>,
+    /// `-I` (false) or `-F`/`-S` (true), the last one given; None: the name decides.
+    pub fanotify: Option<bool>,
+    /// `-S` was given (kept by a later `-I`, as upstream does: its banner stays).
+    pub filesystem: bool,
 }
 
 impl WatchSet {
@@ -41,14 +45,7 @@ impl WatchSet {
 
     /// Handles one shared option as the reference's option loop does. `Ok(false)` means
     /// the option is the applet's own; `Err` means stop now (help, version, bad value).
-    pub fn option(
-        &mut self,
-        opt: char,
-        val: Vec<u8>,
-        tool: &str,
-        help: &str,
-        prog: &[u8],
-    ) -> Parsed<bool> {
+    pub fn option(&mut self, opt: char, val: Vec<u8>, tool: &str, help: &str) -> Parsed<bool> {
         match opt {
             'h' => return Err(Error::Help(help_text(help, tool))),
             'V' => {
@@ -67,15 +64,13 @@ impl WatchSet {
             },
             'r' => self.recursive = true,
             'P' => self.no_deref = true,
-            'I' => {}
-            'N' => self.no_dir_scan = true,
-            'F' | 'S' => {
-                let mut m = prog.to_vec();
-                m.extend_from_slice(
-                    b": fanotify (-F/--fanotify, -S/--filesystem) is not supported yet",
-                );
-                return Err(Error::NoFanotify(m));
+            'I' => self.fanotify = Some(false),
+            'F' => self.fanotify = Some(true),
+            'S' => {
+                self.fanotify = Some(true);
+                self.filesystem = true;
             }
+            'N' => self.no_dir_scan = true,
             '4' => {
                 if self.fromfile.is_some() {
                     return Err(complain("Multiple --fromfile options given."));

@@ -63,13 +63,9 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
     c.set.operands = p.operands;
     for (opt, val) in p.opts {
         let val = val.unwrap_or_default();
-        if c.set.option(
-            opt,
-            val.clone(),
-            tool,
-            include_str!("../help/wait.txt"),
-            prog,
-        )? {
+        if c.set
+            .option(opt, val.clone(), tool, include_str!("../help/wait.txt"))?
+        {
             continue;
         }
         match opt {

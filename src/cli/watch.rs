@@ -93,13 +93,9 @@ pub fn parse(tool: &str, prog: &[u8], args: &[Vec<u8>]) -> Parsed<Args> {
     let mut sort_given = false;
     for (opt, val) in p.opts {
         let val = val.unwrap_or_default();
-        if c.set.option(
-            opt,
-            val.clone(),
-            tool,
-            include_str!("../help/watch.txt"),
-            prog,
-        )? {
+        if c.set
+            .option(opt, val.clone(), tool, include_str!("../help/watch.txt"))?
+        {
             continue;
         }
         match opt {

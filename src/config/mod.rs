@@ -15,7 +15,7 @@ use crate::cli::{RegexOpts, WatchSet};
 use crate::error::Error;
 use crate::event;
 use crate::output::strerror;
-use crate::watcher::Filter;
+use crate::watcher::{Filter, Kernel};
 
 /// `-t`, typed: 0 (or no `-t`) waits forever; a negative value is refused once the
 /// watches exist, as the reference does.
@@ -60,6 +60,10 @@ pub struct Common {
     pub recursive: bool,
     pub no_deref: bool,
     pub no_dir_scan: bool,
+    /// The kernel interface (`-I`/`-F`/`-S`, or the name's default).
+    pub kernel: Kernel,
+    /// `-S` was given: the filesystem banners and wording (also after a later `-I`).
+    pub filesystem: bool,
     regex: RegexOpts,
     fromfile: Option<Vec<u8>>,
     operands: Vec<Vec<u8>>,
@@ -73,6 +77,12 @@ impl Common {
             recursive: set.recursive,
             no_deref: set.no_deref,
             no_dir_scan: set.no_dir_scan,
+            kernel: match (set.fanotify, set.filesystem) {
+                (Some(true), true) => Kernel::Filesystem,
+                (Some(true), false) => Kernel::Fanotify,
+                _ => Kernel::Inotify,
+            },
+            filesystem: set.filesystem,
             regex: set.regex,
             fromfile: set.fromfile,
             operands: set.operands,
@@ -86,6 +96,20 @@ impl Common {
             self.mask | event::bits::DONT_FOLLOW
         } else {
             self.mask
+        }
+    }
+
+    /// A path as the watcher is given it: as typed under inotify; absolute (symlinks
+    /// resolved) under fanotify, whose output names directories by absolute path. A
+    /// path that cannot be resolved is kept as typed, so its error names it so.
+    pub fn shown(&self, path: &[u8]) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        if self.kernel == Kernel::Inotify {
+            return path.to_vec();
+        }
+        match std::fs::canonicalize(std::ffi::OsStr::from_bytes(path)) {
+            Ok(p) => p.into_os_string().into_encoded_bytes(),
+            Err(_) => path.to_vec(),
         }
     }
 

@@ -48,7 +48,8 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
         filter: None,
     };
     // The reference initialises inotify before checking the regex, template and paths.
-    let mut watcher = Watcher::new(opts).map_err(Error::Init)?;
+    let kernel = c.common.kernel;
+    let mut watcher = Watcher::open(kernel, opts).map_err(|e| Error::Init(kernel, e))?;
     let plan = c.plan()?;
     watcher.set_filter(plan.filter);
     for w in &plan.warnings {
@@ -78,18 +79,26 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
         _outfile = Some(fd);
     }
     if c.quiet == 0 {
-        if c.common.recursive {
+        if c.common.filesystem {
+            diag.line(b"Setting up filesystem watches.");
+        } else if c.common.recursive {
             diag.line(b"Setting up watches.  Beware: since -r was given, this may take a while!");
         } else {
             diag.line(b"Setting up watches.");
         }
     }
+    let exclude: Vec<Vec<u8>> = paths.exclude.iter().map(|x| c.common.shown(x)).collect();
     for path in &paths.watch {
-        if let Err(e) = watcher.add_top(path, &paths.exclude) {
+        if let Err(e) = watcher.add_top(&c.common.shown(path), &exclude) {
             return Err(Error::Watch {
-                verb: "Couldn't watch",
-                path: e.path,
+                verb: if c.common.filesystem {
+                    "Couldn't add filesystem watch"
+                } else {
+                    "Couldn't watch"
+                },
+                path: path.clone(),
                 errno: e.errno,
+                kernel,
             });
         }
     }

@@ -49,7 +49,8 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
         burst_pause: super::BURST_PAUSE_WATCH,
         filter,
     };
-    let mut watcher = Watcher::new(opts).map_err(Error::Init)?;
+    let kernel = c.common.kernel;
+    let mut watcher = Watcher::open(kernel, opts).map_err(|e| Error::Init(kernel, e))?;
     let (paths, warnings) = c.common.paths()?;
     for w in &warnings {
         eprintln_bytes(w);
@@ -76,21 +77,34 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
     };
     let check = check_interrupts.clone();
     watcher.set_progress(Some(Box::new(check_interrupts)));
+    let exclude: Vec<Vec<u8>> = paths.exclude.iter().map(|x| c.common.shown(x)).collect();
+    if c.common.filesystem
+        && let Some(first) = paths.watch.first()
+    {
+        let mut m = b"Setting up filesystem watch on ".to_vec();
+        m.extend_from_slice(first);
+        eprintln_bytes(&m);
+    }
     for path in &paths.watch {
-        let verbose = c.verbose > 0 && c.common.recursive;
+        let verbose = c.verbose > 0 && c.common.recursive && !c.common.filesystem;
         if verbose {
             let mut m = b"Setting up watch(es) on ".to_vec();
             m.extend_from_slice(path);
             eprintln_bytes(&m);
         }
-        if let Err(e) = watcher.add_top(path, &paths.exclude) {
+        if let Err(e) = watcher.add_top(&c.common.shown(path), &exclude) {
             if e.errno == Errno::ECANCELED {
                 return Err(Error::Aborted);
             }
             return Err(Error::Watch {
-                verb: "Failed to watch",
-                path: e.path,
+                verb: if c.common.filesystem {
+                    "Couldn't add filesystem watch"
+                } else {
+                    "Failed to watch"
+                },
+                path: path.clone(),
                 errno: e.errno,
+                kernel,
             });
         }
         if !check() {

@@ -1,7 +1,7 @@
 //! The kernel boundary: a [`Backend`] adds and removes watches and reads raw records in
 //! inotify's layout; [`decode`] parses them; [`poll`] waits on the backend's fd. Everything
 //! above this file (set-up, scans, renames, the loop) is backend-neutral: a second backend
-//! (fanotify) implements [`Backend`] and produces the same records.
+//! (fanotify, in `fanotify`) implements [`Backend`] and produces the same records.
 
 use std::ffi::OsStr;
 use std::os::fd::{AsRawFd, RawFd};
@@ -33,6 +33,18 @@ pub trait Backend {
     fn queued(&self) -> usize;
     /// The fd that becomes readable when records are queued.
     fn fd(&self) -> RawFd;
+    /// Whether events this process causes (listing a new directory) are reported; a
+    /// backend that drops them itself says false, and the watcher expects no echoes.
+    fn sees_own(&self) -> bool {
+        true
+    }
+    /// Whether one watch covers everything below the paths added (fanotify `-S`): no
+    /// walk, no new-directory watches, directories announced by `BIND` records.
+    fn whole_tree(&self) -> bool {
+        false
+    }
+    /// An `@` exclusion (absolute) for a [`Backend::whole_tree`] backend.
+    fn exclude(&mut self, _abs: &[u8]) {}
 }
 
 /// The inotify backend: one fd, one watch descriptor per watched object.

@@ -15,6 +15,7 @@
 //! announced and the trees rescanned) and it runs for months: every table follows the
 //! live watches and every buffer has a cap.
 
+pub mod fanotify;
 mod filter;
 pub mod kernel;
 mod rename;
@@ -62,6 +63,19 @@ pub struct Options {
     /// lone event is never delayed.
     pub burst_pause: Duration,
     pub filter: Option<Filter>,
+}
+
+/// Which kernel interface watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernel {
+    /// inotify: a watch per directory.
+    #[default]
+    Inotify,
+    /// fanotify inode marks (`-F`): a mark per directory, no fd held for it.
+    Fanotify,
+    /// fanotify filesystem marks (`-S`): one mark per filesystem, events kept to the
+    /// paths given.
+    Filesystem,
 }
 
 /// Something the watcher wants the user told (wording belongs to the applet).
@@ -136,14 +150,27 @@ pub struct Watcher {
 impl Watcher {
     /// Initialises inotify.
     pub fn new(opts: Options) -> Result<Watcher, Errno> {
-        Ok(Watcher::with_backend(
-            opts,
-            Box::new(InotifyBackend::new()?),
-        ))
+        Watcher::open(Kernel::Inotify, opts)
+    }
+
+    /// Initialises the kernel interface asked for.
+    pub fn open(kernel: Kernel, opts: Options) -> Result<Watcher, Errno> {
+        let backend: Box<dyn Backend> = match kernel {
+            Kernel::Inotify => Box::new(InotifyBackend::new()?),
+            Kernel::Fanotify => Box::new(fanotify::FanotifyBackend::new(false)?),
+            Kernel::Filesystem => Box::new(fanotify::FanotifyBackend::new(true)?),
+        };
+        Ok(Watcher::with_backend(opts, backend))
     }
 
     /// A watcher over any backend.
     pub fn with_backend(mut opts: Options, backend: Box<dyn Backend>) -> Watcher {
+        if backend.whole_tree() {
+            // One mark covers the trees: nothing to walk, and no creation race to close.
+            opts.recursive = false;
+            opts.track = false;
+            opts.scan_new = false;
+        }
         let mut internal = 0;
         if opts.track && opts.mask & bits::MOVED_FROM != 0 && opts.mask & bits::MOVE_SELF == 0 {
             internal = bits::MOVE_SELF;
@@ -350,6 +377,17 @@ impl Watcher {
                 && (self.removed.remove(&r.wd) || self.detached.remove(&r.wd).is_some())
             {
                 continue; // the answer to our own removal, or a detached watch's end
+            }
+            if r.mask & (fanotify::BIND | fanotify::FORGET) != 0 {
+                if r.mask & fanotify::BIND != 0 {
+                    let path = &self.buf[r.start..r.end];
+                    if !self.table.insert(r.wd, path) {
+                        self.table.set(r.wd, path);
+                    }
+                } else {
+                    self.table.remove(r.wd);
+                }
+                continue;
             }
             if self.echoes.absorbs(&self.buf, off, &r) {
                 continue;

@@ -182,7 +182,9 @@ impl Watcher {
             Err(e) if tolerated(e) => return Ok(()),
             Err(e) => return Err(e),
         };
-        self.echoes.listed(wd, self.opts.mask, listing.reads);
+        if self.backend.sees_own() {
+            self.echoes.listed(wd, self.opts.mask, listing.reads);
+        }
         for (name, is_dir) in listing.entries {
             self.echoes.synthesised(wd, &name, is_dir);
             if !is_dir {

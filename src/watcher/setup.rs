@@ -28,6 +28,11 @@ impl Watcher {
             path: path.to_vec(),
             errno,
         };
+        if self.backend.whole_tree() {
+            for x in exclusions {
+                self.backend.exclude(x);
+            }
+        }
         if !self.opts.recursive {
             let wd = self.add_watch(path).map_err(fail)?;
             let mut name = path.to_vec();
@@ -122,7 +127,9 @@ impl Watcher {
             Ok((wd, back)) => {
                 if back {
                     // Still watched while we listed it: our listing echoes on it.
-                    self.echoes.listed(wd, self.opts.mask, listing.reads);
+                    if self.backend.sees_own() {
+                        self.echoes.listed(wd, self.opts.mask, listing.reads);
+                    }
                     self.read_echoes();
                 }
                 Ok(Some(wd))
@@ -247,7 +254,9 @@ impl Watcher {
             let Ok(listing) = walk::list(&dir, true) else {
                 continue;
             };
-            self.echoes.listed(wd, self.opts.mask, listing.reads);
+            if self.backend.sees_own() {
+                self.echoes.listed(wd, self.opts.mask, listing.reads);
+            }
             for (name, _) in listing.entries.into_iter().rev() {
                 let child = join_dir(&dir, &name);
                 if !excluded(unslashed(&child), &self.exclusions) {

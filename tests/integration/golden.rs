@@ -423,9 +423,9 @@ goldens! {
         wu(&["-r", "nonexist"]),
         wu(&["-o", "nodir/x.log", "."]),
         ours(w(["-t", "-1", "."]), "negative timeout aborts (latest)"),
-        ours(w(["-F", "."]), "fanotify not supported yet"),
-        ours(w(["-S", "."]), "fanotify not supported yet"),
-        ours(w(["."]).argv0("fsnotifywait"), "fanotify not supported yet"),
+        ours(w(["-F", "nonexist"]), "fanotify: compared with 4.25.9 in fanotify.rs"),
+        ours(w(["-S", "nonexist"]), "fanotify: compared with 4.25.9 in fanotify.rs"),
+        ours(w(["nonexist"]).argv0("fsnotifywait"), "fanotify: compared with 4.25.9 in fanotify.rs"),
     ];
     usage_inotifywatch => vec![
         su(&["-x", "."]),
@@ -475,9 +475,9 @@ goldens! {
         ours(s(["-d", "close", "."]), "policy: -d close rejected (reference segfaults)"),
         ours(s(["-a", "access,modify", "."]), "policy: multi-event key rejected"),
         ours(s(["-d", "all_events", "."]), "policy: multi-event key rejected"),
-        ours(s(["-F", "."]), "fanotify not supported yet"),
-        ours(s(["-S", "."]), "fanotify not supported yet"),
-        ours(s(["."]).argv0("fsnotifywatch"), "fanotify not supported yet"),
+        ours(s(["-F", "nonexist"]), "fanotify: compared with 4.25.9 in fanotify.rs"),
+        ours(s(["-S", "nonexist"]), "fanotify: compared with 4.25.9 in fanotify.rs"),
+        ours(s(["nonexist"]).argv0("fsnotifywatch"), "fanotify: compared with 4.25.9 in fanotify.rs"),
     ];
 
     // ---- banners and lifecycle ----

@@ -499,37 +499,6 @@ pub fn one_line_error(name: &str, sc: Sc, needle: &str) {
     util::wipe(&std::env::temp_dir().join("rinotify-policy").join(name));
 }
 
-/// `-F`/`-S` (and the fsnotify* names): one line saying fanotify is not supported yet.
-pub fn fanotify_unsupported(name: &str, sc: Sc) {
-    one_line_error(name, sc, "fanotify");
-}
-
-#[test]
-fn fanotify_short_option_unsupported() {
-    fanotify_unsupported("fanotify_short_option_unsupported", w(["-F", "."]));
-}
-
-#[test]
-fn fanotify_long_option_unsupported() {
-    fanotify_unsupported(
-        "fanotify_long_option_unsupported",
-        w(["--fanotify", "-q", "."]),
-    );
-}
-
-#[test]
-fn filesystem_option_unsupported() {
-    fanotify_unsupported("filesystem_option_unsupported", w(["-S", "."]));
-}
-
-#[test]
-fn fsnotifywait_name_unsupported() {
-    fanotify_unsupported(
-        "fsnotifywait_name_unsupported",
-        w(["-q", "."]).argv0("fsnotifywait"),
-    );
-}
-
 #[test]
 fn inotify_option_accepted() {
     expect(

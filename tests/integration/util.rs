@@ -164,7 +164,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Number of inotify watches held by `pid` (sum over all its inotify fds).
+/// Number of inotify watches and fanotify marks held by `pid` (sum over its fds).
 pub fn watch_count(pid: u32) -> usize {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fdinfo")) else {
         return 0;
@@ -173,7 +173,11 @@ pub fn watch_count(pid: u32) -> usize {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .map(|info| {
             info.split(|&b| b == b'\n')
-                .filter(|l| l.starts_with(b"inotify wd:"))
+                .filter(|l| {
+                    l.starts_with(b"inotify wd:")
+                        || l.starts_with(b"fanotify ino:")
+                        || l.starts_with(b"fanotify sdev:")
+                })
                 .count()
         })
         .sum()
@@ -196,7 +200,9 @@ fn queued_bytes(pid: u32) -> Option<usize> {
         .ok()?
         .flatten()
         .filter(|e| {
-            std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == "anon_inode:inotify")
+            std::fs::read_link(e.path()).is_ok_and(|l| {
+                l.as_os_str() == "anon_inode:inotify" || l.as_os_str() == "anon_inode:[fanotify]"
+            })
         })
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
         .collect();

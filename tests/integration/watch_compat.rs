@@ -425,21 +425,6 @@ fn watch_non_column_sort_key_rejected() {
     }
 }
 
-/// `-F`/`-S` (and the fsnotifywatch name): one line about fanotify, exit 1.
-#[test]
-fn watch_fanotify_unsupported() {
-    let cases = [
-        s(["-F", "."]),
-        s(["--fanotify", "-r", "."]),
-        s(["-S", "."]),
-        s(["--filesystem", "."]),
-        s(["."]).argv0("fsnotifywatch"),
-    ];
-    for (i, sc) in cases.into_iter().enumerate() {
-        crate::policy::fanotify_unsupported(&format!("watch_fanotify_unsupported_{i}"), sc);
-    }
-}
-
 #[test]
 fn watch_inotify_option_accepted() {
     expect(
