@@ -7,6 +7,8 @@ median of each measure and the ratio ours / reference.
 
     python3 bench/run.py            # everything, 3 rounds
     python3 bench/run.py --rounds 5 --only setup,events
+    python3 bench/run.py --only fanotify   # fanotify rows (root; ours, and 4.25.9's
+                                           # fsnotifywait from /opt/inotify-tools-4)
 """
 import argparse
 import os
@@ -24,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_WAIT = "/usr/bin/inotifywait"
 REF_WATCH = "/usr/bin/inotifywatch"
 OURS = os.path.join(ROOT, "target", "release", "rinotify")
+REF4_FSWAIT = "/opt/inotify-tools-4/bin/fsnotifywait"
 
 
 def build():
@@ -244,6 +247,88 @@ def current_rss(pid):
 
 # ---------------------------------------------------------------- driver
 
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def fan_setup(binary, argv0, args, tree):
+    """Seconds to `Watches established.` and open fds then (None: it failed)."""
+    t0 = time.monotonic()
+    p = spawn(binary, argv0, args + [tree])
+    try:
+        wait_stderr(p, b"Watches established.")
+    except RuntimeError:
+        p.kill()
+        p.wait()
+        return None, None
+    t = time.monotonic() - t0
+    fds = fd_count(p.pid)
+    finish(p)
+    return t, fds
+
+
+def fan_events(binary, argv0, args, work, n):
+    """CPU per line printed for a burst of n open/write/close cycles, read until a
+    sentinel (fanotify merges events on one object, so lines are counted, not ops)."""
+    d = tempfile.mkdtemp(dir=work)
+    for i in range(64):
+        open(f"{d}/f{i}", "w").close()
+    p = spawn(binary, argv0, ["-m"] + args + [d])
+    wait_stderr(p, b"Watches established.")
+    import threading
+    lines = [0]
+
+    def reader():
+        buf = b""
+        fd = p.stdout.fileno()
+        while b"zz_end" not in buf[-4096:]:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            lines[0] += chunk.count(b"\n")
+            buf = buf[-4096:] + chunk
+    th = threading.Thread(target=reader)
+    th.start()
+    burst(d, n)
+    open(f"{d}/zz_end", "w").close()
+    th.join(timeout=300)
+    ru, _ = finish(p)
+    shutil.rmtree(d)
+    return cpu(ru) / max(lines[0], 1) * 1e6, lines[0]
+
+
+def fanotify_rows(args, tree):
+    """Rows for issue 10: -S set-up against inotify -r, fds against tree size, CPU per
+    event with a warm handle cache against ours under inotify."""
+    rows = []
+    med = statistics.median
+    ino, fan_s = [], []
+    for _ in range(args.rounds):
+        ino.append(fan_setup(OURS, "inotifywait", ["-m", "-r"], tree)[0])
+        fan_s.append(fan_setup(OURS, "fsnotifywait", ["-S", "-m"], tree)[0])
+    rows.append(("setup_s: -S vs our inotify -r", med(fan_s), med(ino)))
+    for dirs in (1_000, 10_000):
+        small = os.path.join(args.work, f"tree{dirs}")
+        make_tree(small, dirs)
+        _, ours_fds = fan_setup(OURS, "fsnotifywait", ["-m", "-r"], small)
+        ref_fds = None
+        if os.path.exists(REF4_FSWAIT):
+            _, ref_fds = fan_setup(REF4_FSWAIT, "fsnotifywait", ["-m", "-r"], small)
+        rows.append((f"open fds, -F -r, {dirs} dirs: ours vs 4.25.9", ours_fds, ref_fds))
+    for flag in ("-F", "-S"):
+        f, i = [], []
+        for _ in range(args.rounds):
+            f.append(fan_events(OURS, "fsnotifywait", ["-q", flag], args.work, args.events)[0])
+            i.append(fan_events(OURS, "inotifywait", ["-q"], args.work, args.events)[0])
+        rows.append((f"cpu_us/line: {flag} vs our inotify", med(f), med(i)))
+    print(f"{'fanotify measure':44} {'value':>10} {'against':>10} {'ratio':>8}")
+    for name, a, b in rows:
+        ratio = f"{a / b:.2f}" if a is not None and b else "-"
+        fa = f"{a:10.3f}" if a is not None else f"{'failed':>10}"
+        fb = f"{b:10.3f}" if b is not None else f"{'failed':>10}"
+        print(f"{name:44} {fa} {fb} {ratio:>8}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -257,8 +342,13 @@ def main():
     build()
     os.makedirs(args.work, exist_ok=True)
     tree = os.path.join(args.work, f"tree{args.dirs}")
-    if "setup" in only:
+    if "setup" in only or "fanotify" in only:
         make_tree(tree, args.dirs)
+    if "fanotify" in only:
+        fanotify_rows(args, tree)
+        only.discard("fanotify")
+        if not only:
+            return
     pairs = [("ref", REF_WAIT, REF_WATCH), ("ours", OURS, OURS)]
     results = {"ref": {}, "ours": {}}
 

@@ -447,8 +447,12 @@ impl Translator {
             }
             return;
         }
-        let m = (ev.mask as u32) & self.mask & bits::ALL_EVENTS;
-        if m == 0 {
+        let raw = ev.mask as u32;
+        let m = raw & self.mask & bits::ALL_EVENTS;
+        // Marks also carry DELETE_SELF (and, under -S, the moves) for our own
+        // bookkeeping: such an event is acted on without being reported.
+        let dir_moved = isdir != 0 && raw & bits::MOVE != 0 && self.subtree.is_some();
+        if m == 0 && raw & bits::DELETE_SELF == 0 && !dir_moved {
             return;
         }
         // The object itself: a handle we know (a marked file or directory) or a
@@ -490,10 +494,10 @@ impl Translator {
                 push_record(out, *id, child_bits | isdir, cookie, name);
             }
         }
-        if !self.rename && isdir != 0 && m & bits::MOVE != 0 {
+        if !self.rename && dir_moved {
             self.forget_learned(out);
         }
-        if m & bits::DELETE_SELF != 0
+        if raw & bits::DELETE_SELF != 0
             && let Some(id) = own
         {
             let pinned = self
@@ -554,9 +558,16 @@ impl FanotifyBackend {
     /// The kernel mask for a mark: the inotify bits fanotify shares, `FAN_RENAME` in
     /// place of the two move events when the kernel has it.
     fn fan_mask(&self, is_dir: bool) -> u64 {
-        let mut m = u64::from(self.tr.mask & (bits::ALL_EVENTS & !bits::UNMOUNT));
+        // DELETE_SELF always: it tells us a mark (and its handle) is gone, as inotify's
+        // IGNORED does whatever the mask.
+        let mut m = u64::from(self.tr.mask & (bits::ALL_EVENTS & !bits::UNMOUNT))
+            | u64::from(bits::DELETE_SELF);
         if !is_dir && !self.filesystem {
             return m & !u64::from(DIRENT);
+        }
+        if self.filesystem {
+            // The cache follows every directory move, asked for or not.
+            m |= u64::from(bits::MOVE);
         }
         if self.tr.rename && m & u64::from(bits::MOVE) != 0 {
             m = (m & !u64::from(bits::MOVE)) | FAN_RENAME;
@@ -641,6 +652,8 @@ impl FanotifyBackend {
 
 impl Backend for FanotifyBackend {
     fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno> {
+        // Watches are added after `-d` forked: our own events carry this pid.
+        self.tr.own_pid = std::process::id() as i32;
         if !self.mask_set {
             self.tr.mask = mask;
             self.no_follow = mask & bits::DONT_FOLLOW != 0;

@@ -413,3 +413,29 @@ fn parse_reads_info_records() {
     }
     assert_eq!(parse(&[0u8; 24], 0), None);
 }
+
+#[test]
+fn unasked_delete_self_still_ends_the_watch() {
+    // -e create: DELETE_SELF is on the mark for our bookkeeping only.
+    let (mut t, dir, _) = inode(bits::CREATE);
+    let e = FanEvent {
+        dfid: dn(1, "."),
+        ..ev(0x400 | FAN_ONDIR)
+    };
+    assert_eq!(run(&mut t, &e, &[]).0, vec![rec(dir, bits::IGNORED, "")]);
+    assert_eq!(t.len(), 1);
+    // -S: a learned directory's deletion forgets it silently.
+    let (mut t, _) = filesystem();
+    t.mask = bits::CREATE;
+    let learn = FanEvent {
+        dfid: dn(2, "f"),
+        ..ev(0x100)
+    };
+    let b = run(&mut t, &learn, TREE).0[0].0;
+    let gone = FanEvent {
+        dfid: dn(2, "."),
+        ..ev(0x400 | FAN_ONDIR)
+    };
+    assert_eq!(run(&mut t, &gone, TREE).0, vec![rec(b, FORGET, "")]);
+    assert_eq!(t.len(), 1);
+}
