@@ -220,6 +220,7 @@ fn fanotify_hint(kernel: Kernel, errno: Errno) -> Option<&'static str> {
         (_, Errno::EOPNOTSUPP | Errno::EXDEV | Errno::ENODEV | Errno::ESTALE) => {
             Some("this filesystem cannot give fanotify file handles; watch it with inotify (-I)")
         }
+        (_, Errno::EINVAL) => Some("fanotify has no unmount event: watch it with inotify (-I)"),
         (Kernel::Filesystem, Errno::ENOSPC) => {
             Some("upper limit on fanotify marks reached: see /proc/sys/fs/fanotify/max_user_marks")
         }

@@ -214,15 +214,17 @@ pub fn fanotify_mark(
 /// Most bytes of a file handle we ask for (`MAX_HANDLE_SZ`).
 const MAX_HANDLE: usize = 128;
 
-/// `name_to_handle_at(AT_FDCWD, path, …)`: the handle as fanotify reports it (handle
-/// type as 4 native-endian bytes, then the opaque bytes).
+/// `struct file_handle` with room for `MAX_HANDLE` bytes.
+#[repr(C)]
+struct Handle {
+    bytes: libc::c_uint,
+    kind: libc::c_int,
+    data: [u8; MAX_HANDLE],
+}
+
+/// `name_to_handle_at(AT_FDCWD, path, …)`: the handle as fanotify reports it, the
+/// bytes of `struct file_handle` (byte count, type, opaque bytes; native-endian).
 pub fn name_to_handle(path: &CStr, follow: bool) -> Result<Vec<u8>, Errno> {
-    #[repr(C)]
-    struct Handle {
-        bytes: libc::c_uint,
-        kind: libc::c_int,
-        data: [u8; MAX_HANDLE],
-    }
     let mut h = Handle {
         bytes: MAX_HANDLE as libc::c_uint,
         kind: 0,
@@ -245,7 +247,8 @@ pub fn name_to_handle(path: &CStr, follow: bool) -> Result<Vec<u8>, Errno> {
         return Err(Errno::last());
     }
     let n = (h.bytes as usize).min(MAX_HANDLE);
-    let mut key = h.kind.to_ne_bytes().to_vec();
+    let mut key = h.bytes.to_ne_bytes().to_vec();
+    key.extend_from_slice(&h.kind.to_ne_bytes());
     key.extend_from_slice(&h.data[..n]);
     Ok(key)
 }
@@ -254,13 +257,8 @@ pub fn name_to_handle(path: &CStr, follow: bool) -> Result<Vec<u8>, Errno> {
 /// layout (needs `CAP_DAC_READ_SEARCH`).
 pub fn open_by_handle(mount_fd: RawFd, handle: &[u8]) -> Result<std::os::fd::OwnedFd, Errno> {
     use std::os::fd::FromRawFd;
-    #[repr(C)]
-    struct Handle {
-        bytes: libc::c_uint,
-        kind: libc::c_int,
-        data: [u8; MAX_HANDLE],
-    }
-    let (kind, data) = handle.split_at_checked(4).ok_or(Errno::EINVAL)?;
+    let (head, data) = handle.split_at_checked(8).ok_or(Errno::EINVAL)?;
+    let kind = &head[4..];
     if data.len() > MAX_HANDLE {
         return Err(Errno::EINVAL);
     }

@@ -56,26 +56,28 @@ pub const CACHE_CAP: usize = 8192;
 /// Raw fanotify bytes read at once.
 const RAW_READ: usize = 64 * 1024;
 
-/// A file handle as fanotify reports it: fsid, handle type, handle bytes.
+/// A file handle as fanotify reports it, owned: the fsid, then `struct file_handle`
+/// (byte count, type, bytes). Events borrow the same bytes from the read buffer.
 pub type Key = Box<[u8]>;
 
-/// One fanotify event, its info records parsed.
+/// One fanotify event, its info records parsed (handles and names borrowed from the
+/// buffer read).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FanEvent {
+pub struct FanEvent<'a> {
     pub mask: u64,
     pub pid: i32,
     /// The object's own handle (`FAN_REPORT_FID`).
-    pub fid: Option<Key>,
+    pub fid: Option<&'a [u8]>,
     /// The directory and the entry's name (`.` for the directory itself).
-    pub dfid: Option<(Key, Box<[u8]>)>,
+    pub dfid: Option<(&'a [u8], &'a [u8])>,
     /// `FAN_RENAME`: where from and where to.
-    pub old: Option<(Key, Box<[u8]>)>,
-    pub new: Option<(Key, Box<[u8]>)>,
+    pub old: Option<(&'a [u8], &'a [u8])>,
+    pub new: Option<(&'a [u8], &'a [u8])>,
 }
 
 /// Parses the event at `off` of `buf`; None when no whole event is left. The second
 /// value is the offset of the next event (always past `off`).
-pub fn parse(buf: &[u8], off: usize) -> Option<(FanEvent, usize)> {
+pub fn parse(buf: &[u8], off: usize) -> Option<(FanEvent<'_>, usize)> {
     let meta = buf.get(off..off.checked_add(META)?)?;
     let u32_at = |b: &[u8], i: usize| -> Option<u32> {
         Some(u32::from_ne_bytes(b.get(i..i + 4)?.try_into().ok()?))
@@ -101,13 +103,10 @@ pub fn parse(buf: &[u8], off: usize) -> Option<(FanEvent, usize)> {
         };
         let hbytes = u32_at(info, 12)? as usize;
         let hend = 20usize.checked_add(hbytes)?;
-        let mut key = info.get(4..12)?.to_vec(); // fsid
-        key.extend_from_slice(info.get(16..20)?); // handle type
-        key.extend_from_slice(info.get(20..hend)?);
+        // fsid, then struct file_handle: contiguous in the record, so borrowed whole.
+        let key = info.get(4..hend)?;
         let rest = info.get(hend..).unwrap_or_default();
-        let name: Box<[u8]> =
-            rest[..rest.iter().position(|&c| c == 0).unwrap_or(rest.len())].into();
-        let key: Key = key.into();
+        let name = &rest[..rest.iter().position(|&c| c == 0).unwrap_or(rest.len())];
         match kind {
             INFO_FID => out.fid = Some(key),
             INFO_DFID_NAME => out.dfid = Some((key, name)),
@@ -279,8 +278,8 @@ impl Translator {
     /// path). Announces a new one with a [`BIND`] record.
     fn dir_id(
         &mut self,
-        key: &Key,
-        resolve: &mut dyn FnMut(&Key) -> Option<Vec<u8>>,
+        key: &[u8],
+        resolve: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
         out: &mut Vec<u8>,
     ) -> Option<i32> {
         if let Some(e) = self.ids.get(key) {
@@ -296,18 +295,19 @@ impl Translator {
             if s.outside.len() >= self.cap {
                 s.outside.clear();
             }
-            s.outside.insert(key.clone());
+            s.outside.insert(key.into());
             return None;
         };
         self.evict(out);
         let id = self.new_id();
         push_record(out, id, BIND, 0, &slashed(&path));
+        let key: Key = key.into();
         if let Some(s) = &mut self.subtree {
             s.order.push_back(key.clone());
         }
         self.keys.insert(id, key.clone());
         self.ids.insert(
-            key.clone(),
+            key,
             Entry {
                 id,
                 path: path.into(),
@@ -388,9 +388,9 @@ impl Translator {
     /// (`-S` only).
     fn child_path(
         &self,
-        key: &Key,
+        key: &[u8],
         name: &[u8],
-        resolve: &mut dyn FnMut(&Key) -> Option<Vec<u8>>,
+        resolve: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
     ) -> Option<Vec<u8>> {
         self.subtree.as_ref()?;
         let dir = match self.ids.get(key) {
@@ -403,8 +403,8 @@ impl Translator {
     /// Translates one event into inotify records appended to `out`.
     pub fn translate(
         &mut self,
-        ev: &FanEvent,
-        resolve: &mut dyn FnMut(&Key) -> Option<Vec<u8>>,
+        ev: &FanEvent<'_>,
+        resolve: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
         out: &mut Vec<u8>,
     ) {
         if ev.mask & FAN_Q_OVERFLOW != 0 {
@@ -422,7 +422,7 @@ impl Translator {
         };
         let from = self.last_from.take();
         if ev.mask & FAN_RENAME != 0 {
-            let (Some((ok, oname)), Some((nk, nname))) = (&ev.old, &ev.new) else {
+            let (Some((ok, oname)), Some((nk, nname))) = (ev.old, ev.new) else {
                 return;
             };
             let cookie = self.next_cookie();
@@ -457,18 +457,14 @@ impl Translator {
         }
         // The object itself: a handle we know (a marked file or directory) or a
         // directory reporting on itself (name ".").
-        let dot = ev.dfid.as_ref().is_some_and(|(_, n)| &n[..] == b".");
+        let dot = ev.dfid.is_some_and(|(_, n)| n == b".");
         let own = if dot {
-            let key = ev.dfid.as_ref().map(|(k, _)| k.clone());
-            key.and_then(|k| self.dir_id(&k, resolve, out))
+            ev.dfid.and_then(|(k, _)| self.dir_id(k, resolve, out))
         } else {
-            ev.fid.as_ref().and_then(|k| self.ids.get(k)).map(|e| e.id)
+            ev.fid.and_then(|k| self.ids.get(k)).map(|e| e.id)
         };
-        let parent = match &ev.dfid {
-            Some((k, name)) if !dot => {
-                let k = k.clone();
-                self.dir_id(&k, resolve, out).map(|id| (id, name.clone()))
-            }
+        let parent = match ev.dfid {
+            Some((k, name)) if !dot => self.dir_id(k, resolve, out).map(|id| (id, name)),
             _ => None,
         };
         let mut cookie = 0;
@@ -488,10 +484,10 @@ impl Translator {
                 push_record(out, id, own_bits | isdir, 0, b"");
             }
         }
-        if let Some((id, name)) = &parent {
+        if let Some((id, name)) = parent {
             let child_bits = m & !SELF;
             if child_bits != 0 {
-                push_record(out, *id, child_bits | isdir, cookie, name);
+                push_record(out, id, child_bits | isdir, cookie, name);
             }
         }
         if !self.rename && dir_moved {
@@ -509,6 +505,26 @@ impl Translator {
             push_record(out, id, if pinned { bits::IGNORED } else { FORGET }, 0, b"");
         }
     }
+}
+
+/// The topmost directory of `path`'s filesystem above it (its mount's root): the fd
+/// `open_by_handle_at` needs is held there, never on a watched directory, which an
+/// open fd would keep from being deleted (no `DELETE_SELF` until it is closed).
+fn mount_top(path: &[u8]) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut p = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path));
+    let meta = std::fs::metadata(&p).ok()?;
+    let dev = meta.dev();
+    if !meta.is_dir() {
+        p.pop();
+    }
+    while let Some(up) = p.parent() {
+        match std::fs::metadata(up) {
+            Ok(m) if m.dev() == dev => p = up.to_path_buf(),
+            _ => break,
+        }
+    }
+    Some(p)
 }
 
 fn slashed(path: &[u8]) -> Vec<u8> {
@@ -611,7 +627,7 @@ impl FanotifyBackend {
 
     /// Resolves a directory handle to its absolute path (`-S`; needs
     /// `CAP_DAC_READ_SEARCH`). A deleted directory resolves to nothing.
-    fn resolve(mounts: &HashMap<[u8; 8], OwnedFd>, key: &Key) -> Option<Vec<u8>> {
+    fn resolve(mounts: &HashMap<[u8; 8], OwnedFd>, key: &[u8]) -> Option<Vec<u8>> {
         let (fsid, handle) = key.split_at_checked(8)?;
         let mount = mounts.get(<&[u8; 8]>::try_from(fsid).ok()?)?;
         let fd = crate::sys::open_by_handle(mount.as_raw_fd(), handle).ok()?;
@@ -641,7 +657,7 @@ impl FanotifyBackend {
         };
         let mut off = 0;
         let mounts = &self.mounts;
-        let mut resolve = |k: &Key| Self::resolve(mounts, k);
+        let mut resolve = |k: &[u8]| Self::resolve(mounts, k);
         while let Some((ev, next)) = parse(&self.raw[..n], off) {
             self.tr.translate(&ev, &mut resolve, &mut self.staged);
             off = next;
@@ -658,6 +674,10 @@ impl Backend for FanotifyBackend {
             self.tr.mask = mask;
             self.no_follow = mask & bits::DONT_FOLLOW != 0;
             self.mask_set = true;
+        }
+        if mask & bits::UNMOUNT != 0 {
+            // fanotify has no unmount event (upstream's mark fails the same way).
+            return Err(Errno::EINVAL);
         }
         let c = CString::new(path).map_err(|_| Errno::EINVAL)?;
         let os = std::ffi::OsStr::from_bytes(path);
@@ -679,10 +699,13 @@ impl Backend for FanotifyBackend {
             self.mark(0, is_dir, &c)?;
         }
         if !self.mounts.contains_key(&fsid)
+            && let Some(top) = mount_top(path)
             && let Ok(fd) = nix::fcntl::open(
-                c.as_c_str(),
+                top.as_path(),
                 // open_by_handle_at refuses an O_PATH mount fd (EBADF).
-                nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::fcntl::OFlag::O_RDONLY
+                    | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_CLOEXEC,
                 nix::sys::stat::Mode::empty(),
             )
         {

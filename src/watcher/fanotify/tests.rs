@@ -7,15 +7,16 @@ use crate::watcher::kernel::decode;
 const ME: i32 = 4242;
 const OTHER: i32 = 7;
 
-fn k(n: u8) -> Key {
-    vec![n; 12].into()
+/// A made-up handle (leaked: tests only).
+fn k(n: u8) -> &'static [u8] {
+    Box::leak(vec![n; 12].into_boxed_slice())
 }
 
-fn dn(key: u8, name: &str) -> Option<(Key, Box<[u8]>)> {
-    Some((k(key), name.as_bytes().into()))
+fn dn(key: u8, name: &'static str) -> Option<(&'static [u8], &'static [u8])> {
+    Some((k(key), name.as_bytes()))
 }
 
-fn ev(mask: u64) -> FanEvent {
+fn ev(mask: u64) -> FanEvent<'static> {
     FanEvent {
         mask,
         pid: OTHER,
@@ -42,13 +43,13 @@ fn rec(wd: i32, mask: u32, name: &str) -> Rec {
 
 /// Translates `e` with paths from `paths` (key number → absolute path); returns the
 /// records and how many resolutions were asked for.
-fn run(t: &mut Translator, e: &FanEvent, paths: &[(u8, &str)]) -> (Vec<Rec>, usize) {
+fn run(t: &mut Translator, e: &FanEvent<'_>, paths: &[(u8, &str)]) -> (Vec<Rec>, usize) {
     let mut asked = 0;
-    let mut resolve = |key: &Key| {
+    let mut resolve = |key: &[u8]| {
         asked += 1;
         paths
             .iter()
-            .find(|(n, _)| k(*n) == *key)
+            .find(|(n, _)| k(*n) == key)
             .map(|(_, p)| p.as_bytes().to_vec())
     };
     let mut out = Vec::new();
@@ -58,8 +59,8 @@ fn run(t: &mut Translator, e: &FanEvent, paths: &[(u8, &str)]) -> (Vec<Rec>, usi
 
 fn inode(mask: u32) -> (Translator, i32, i32) {
     let mut t = Translator::new(mask, ME, false);
-    let dir = t.add(k(1), b"/w", true);
-    let file = t.add(k(2), b"/w/f", false);
+    let dir = t.add(k(1).into(), b"/w", true);
+    let file = t.add(k(2).into(), b"/w/f", false);
     (t, dir, file)
 }
 
@@ -155,8 +156,8 @@ fn only_the_events_asked_for() {
 #[test]
 fn rename_becomes_a_cookie_pair() {
     let mut t = Translator::new(A, ME, false);
-    let a = t.add(k(1), b"/w", true);
-    let b = t.add(k(2), b"/w/sub", true);
+    let a = t.add(k(1).into(), b"/w", true);
+    let b = t.add(k(2).into(), b"/w/sub", true);
     let e = FanEvent {
         old: dn(1, "d"),
         new: dn(2, "e"),
@@ -180,7 +181,7 @@ fn rename_becomes_a_cookie_pair() {
     assert!(r[0].2 != 0 && r[0].2 != c);
     // -e moved_to: the departure is not reported at all.
     let mut t = Translator::new(bits::MOVED_TO, ME, false);
-    let a = t.add(k(1), b"/w", true);
+    let a = t.add(k(1).into(), b"/w", true);
     let e = FanEvent {
         old: dn(1, "x"),
         new: dn(1, "y"),
@@ -197,7 +198,7 @@ fn rename_becomes_a_cookie_pair() {
 fn without_fan_rename_adjacent_moves_pair() {
     let mut t = Translator::new(A, ME, false);
     t.rename = false;
-    let a = t.add(k(1), b"/w", true);
+    let a = t.add(k(1).into(), b"/w", true);
     let from = FanEvent {
         dfid: dn(1, "x"),
         ..ev(0x40)
@@ -226,7 +227,7 @@ fn overflow_is_one_record() {
 
 fn filesystem() -> (Translator, i32) {
     let mut t = Translator::new(A, ME, true);
-    let root = t.add(k(1), b"/m/a", true);
+    let root = t.add(k(1).into(), b"/m/a", true);
     (t, root)
 }
 
@@ -338,7 +339,7 @@ fn filesystem_moved_in_directories_are_looked_at_again() {
 #[test]
 fn filesystem_exclusions_and_bounded_cache() {
     let mut t = Translator::new(A, ME, true).with_cap(3);
-    let root = t.add(k(1), b"/m", true);
+    let root = t.add(k(1).into(), b"/m", true);
     t.exclude(b"/m/skip");
     let paths: Vec<(u8, String)> = (10..20).map(|n| (n, format!("/m/d{n}"))).collect();
     let mut table: Vec<(u8, &str)> = paths.iter().map(|(n, p)| (*n, p.as_str())).collect();
@@ -402,9 +403,12 @@ fn parse_reads_info_records() {
     let (e, next) = parse(&b, 0).expect("one event");
     assert_eq!(next, b.len());
     assert_eq!((e.mask, e.pid), (0x100, 99));
-    let want_key = |h: &[u8]| -> Key { [&[7u8; 8][..], &1i32.to_ne_bytes(), h].concat().into() };
-    assert_eq!(e.dfid, Some((want_key(&[1, 2, 3, 4]), b"name"[..].into())));
-    assert_eq!(e.fid, Some(want_key(&[5, 6, 7, 8])));
+    let want_key = |h: &[u8]| -> Vec<u8> {
+        [&[7u8; 8][..], &(h.len() as u32).to_ne_bytes(), &1i32.to_ne_bytes(), h].concat()
+    };
+    let dfid = e.dfid.expect("dfid");
+    assert_eq!((dfid.0, dfid.1), (&want_key(&[1, 2, 3, 4])[..], &b"name"[..]));
+    assert_eq!(e.fid, Some(&want_key(&[5, 6, 7, 8])[..]));
     // Truncated input never panics and never loops.
     for cut in 0..b.len() {
         if let Some((_, n)) = parse(&b[..cut], 0) {
