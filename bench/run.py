@@ -318,8 +318,8 @@ def fanotify_rows(args, tree):
     for flag in ("-F", "-S"):
         f, i = [], []
         for _ in range(args.rounds):
-            f.append(fan_events(OURS, "fsnotifywait", ["-q", flag], args.work, args.events)[0])
-            i.append(fan_events(OURS, "inotifywait", ["-q"], args.work, args.events)[0])
+            f.append(fan_events(OURS, "fsnotifywait", [flag], args.work, args.events)[0])
+            i.append(fan_events(OURS, "inotifywait", [], args.work, args.events)[0])
         rows.append((f"cpu_us/line: {flag} vs our inotify", med(f), med(i)))
     print(f"{'fanotify measure':44} {'value':>10} {'against':>10} {'ratio':>8}")
     for name, a, b in rows:

@@ -566,3 +566,89 @@ fn overflow_is_announced() {
     );
     util::wipe(&dir);
 }
+
+/// `-e unmount` cannot be watched with fanotify: upstream's line (its mark fails with
+/// EINVAL), with the reason.
+#[test]
+fn unmount_is_refused_with_the_reason() {
+    if !fanotify_available() {
+        return;
+    }
+    let dir = fresh_dir(GROUP, "unmount");
+    util::setup(&dir, "mkdir w");
+    for (argv0, args, first) in [
+        (
+            "fsnotifywait",
+            &["-e", "unmount", "w"][..],
+            "Setting up watches.\nCouldn't watch w",
+        ),
+        (
+            "inotifywait",
+            &["-F", "-e", "modify,unmount", "w"][..],
+            "Setting up watches.\nCouldn't watch w",
+        ),
+        (
+            "fsnotifywatch",
+            &["-e", "unmount", "w"][..],
+            "Establishing watches...\nFailed to watch w",
+        ),
+    ] {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg("exec -a \"$0\" \"$@\"")
+            .arg(argv0)
+            .arg(util::ours())
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run");
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!(
+                "{first}: Invalid argument (fanotify has no unmount event: watch it with inotify (-I))\n"
+            )
+        );
+    }
+    util::wipe(&dir);
+}
+
+/// A watched directory deleted: `DELETE_SELF` is reported (nothing holds it open), and
+/// without `-m` the run ends with 1 when it was not asked for, as with inotify.
+#[test]
+fn deleted_root_ends_its_watch() {
+    if !fanotify_available() {
+        return;
+    }
+    let dir = fresh_dir(GROUP, "rootgone");
+    for (args, want_out, want_status) in [
+        (&["-m", "-q", "w"][..], "/w/ DELETE_SELF,ISDIR \n", 143),
+        (&["-q", "-e", "create", "w"][..], "", 1),
+        (&["-q", "w"][..], "/w/ DELETE_SELF,ISDIR \n", 0),
+    ] {
+        util::setup(&dir, "rm -rf w && mkdir w");
+        let live = Live::start("fsnotifywait", args, &dir);
+        live.wait_watches(1);
+        std::fs::remove_dir(dir.join("w")).unwrap();
+        let (out, err, status) = if want_status == 143 {
+            live.wait_stdout("DELETE_SELF");
+            live.stop_with(libc::SIGTERM)
+        } else {
+            let mut live = live;
+            let st = live.child.wait().expect("wait");
+            let (o, e, _) = live.stop_with(0);
+            (o, e, st.code().unwrap_or(-1))
+        };
+        let want = if want_out.is_empty() {
+            String::new()
+        } else {
+            format!("{}{want_out}", path(&dir))
+        };
+        assert_eq!(
+            (out.as_str(), status),
+            (want.as_str(), want_status),
+            "{args:?}: {err}"
+        );
+    }
+    util::wipe(&dir);
+}
