@@ -404,10 +404,19 @@ fn parse_reads_info_records() {
     assert_eq!(next, b.len());
     assert_eq!((e.mask, e.pid), (0x100, 99));
     let want_key = |h: &[u8]| -> Vec<u8> {
-        [&[7u8; 8][..], &(h.len() as u32).to_ne_bytes(), &1i32.to_ne_bytes(), h].concat()
+        [
+            &[7u8; 8][..],
+            &(h.len() as u32).to_ne_bytes(),
+            &1i32.to_ne_bytes(),
+            h,
+        ]
+        .concat()
     };
     let dfid = e.dfid.expect("dfid");
-    assert_eq!((dfid.0, dfid.1), (&want_key(&[1, 2, 3, 4])[..], &b"name"[..]));
+    assert_eq!(
+        (dfid.0, dfid.1),
+        (&want_key(&[1, 2, 3, 4])[..], &b"name"[..])
+    );
     assert_eq!(e.fid, Some(&want_key(&[5, 6, 7, 8])[..]));
     // Truncated input never panics and never loops.
     for cut in 0..b.len() {
