@@ -294,7 +294,12 @@ def fan_events(binary, argv0, args, work, n):
     th.join(timeout=300)
     ru, _ = finish(p)
     shutil.rmtree(d)
-    return cpu(ru) / max(lines[0], 1) * 1e6, lines[0]
+    n_lines = max(lines[0], 1)
+    return {
+        "cpu_us/line": cpu(ru) / n_lines * 1e6,
+        "user_us/line": ru.ru_utime / n_lines * 1e6,
+        "cpu_us/op": cpu(ru) / (3 * n) * 1e6,
+    }
 
 
 def fanotify_rows(args, tree):
@@ -318,9 +323,10 @@ def fanotify_rows(args, tree):
     for flag in ("-F", "-S"):
         f, i = [], []
         for _ in range(args.rounds):
-            f.append(fan_events(OURS, "fsnotifywait", [flag], args.work, args.events)[0])
-            i.append(fan_events(OURS, "inotifywait", [], args.work, args.events)[0])
-        rows.append((f"cpu_us/line: {flag} vs our inotify", med(f), med(i)))
+            f.append(fan_events(OURS, "fsnotifywait", [flag], args.work, args.events))
+            i.append(fan_events(OURS, "inotifywait", [], args.work, args.events))
+        for k in ("cpu_us/line", "user_us/line", "cpu_us/op"):
+            rows.append((f"{k}: {flag} vs our inotify", med([x[k] for x in f]), med([x[k] for x in i])))
     print(f"{'fanotify measure':44} {'value':>10} {'against':>10} {'ratio':>8}")
     for name, a, b in rows:
         ratio = f"{a / b:.2f}" if a is not None and b else "-"

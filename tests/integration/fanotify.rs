@@ -593,7 +593,7 @@ fn unmount_is_refused_with_the_reason() {
             "Establishing watches...\nFailed to watch w",
         ),
     ] {
-        let o = Command::new("sh")
+        let o = Command::new("bash")
             .arg("-c")
             .arg("exec -a \"$0\" \"$@\"")
             .arg(argv0)
@@ -648,6 +648,128 @@ fn deleted_root_ends_its_watch() {
             (out.as_str(), status),
             (want.as_str(), want_status),
             "{args:?}: {err}"
+        );
+    }
+    util::wipe(&dir);
+}
+
+/// Runs `argv0 ARGS` (binary `bin`) in `dir` inside a private user namespace after
+/// `limit` (a shell line writing a `/proc/sys/user` limit of that namespace only).
+fn in_userns(bin: &Path, argv0: &str, args: &str, limit: &str, dir: &Path) -> util::Outcome {
+    let o = Command::new("unshare")
+        .args(["-Ur", "bash", "-c"])
+        .arg(format!(
+            "{limit} && exec -a {argv0} {} {args}",
+            bin.display()
+        ))
+        .current_dir(dir)
+        .output()
+        .expect("run unshare");
+    util::Outcome {
+        stdout: o.stdout,
+        stderr: o.stderr,
+        status: o.status.code(),
+        ..util::Outcome::default()
+    }
+}
+
+/// The fanotify limits, lowered in a private user namespace (nothing global changes):
+/// upstream's words, byte for byte, against 4.25.9.
+#[test]
+fn limits_in_upstream_words() {
+    if !fanotify_available() {
+        return;
+    }
+    let dir = fresh_dir(GROUP, "limits");
+    util::setup(&dir, "mkdir -p lim/a/b/c/d");
+    let probe = Command::new("unshare")
+        .args([
+            "-Ur",
+            "sh",
+            "-c",
+            "echo 3 > /proc/sys/user/max_fanotify_marks",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !probe {
+        println!("skipped: this machine cannot run user namespaces with fanotify limits");
+        return;
+    }
+    let cases = [
+        (
+            "echo 3 > /proc/sys/user/max_fanotify_marks",
+            "-r -t 1 lim",
+            "Setting up watches.  Beware: since -r was given, this may take a while!\n\
+             Failed to watch lim; upper limit on fanotify marks reached!\n\
+             Please increase the amount of fanotify marks allowed per user via \
+             `/proc/sys/fs/fanotify/max_user_marks'.\n",
+        ),
+        (
+            "echo 0 > /proc/sys/user/max_fanotify_groups",
+            "-t 1 lim",
+            "Couldn't initialize fanotify: Too many open files\n\
+             Try increasing the value of /proc/sys/fs/fanotify/max_user_groups\n",
+        ),
+    ];
+    for (limit, args, want) in cases {
+        let ours = in_userns(&util::ours(), "fsnotifywait", args, limit, &dir);
+        assert_eq!(
+            (String::from_utf8_lossy(&ours.stderr).as_ref(), ours.status),
+            (want, Some(1)),
+            "{limit}"
+        );
+        if util::reference_available(REF4_FSWAIT) {
+            let theirs = in_userns(Path::new(REF4_FSWAIT), "fsnotifywait", args, limit, &dir);
+            if let Some(d) = util::compare(&theirs, &ours) {
+                panic!("{limit}: ours differs from 4.25.9\n{d}");
+            }
+        } else {
+            println!("skipped: reference not installed");
+        }
+    }
+    util::wipe(&dir);
+}
+
+/// A filesystem that cannot give file handles (procfs, sysfs): one line with the
+/// reason, where upstream prints `Encode fid failed…` and then `Couldn't watch X: Success`.
+#[test]
+fn filesystem_without_file_handles_says_so() {
+    if !fanotify_available() {
+        return;
+    }
+    let dir = fresh_dir(GROUP, "nohandles");
+    for (argv0, args, banner, verb) in [
+        (
+            "fsnotifywait",
+            &["-t", "1", "/proc/self"][..],
+            "Setting up watches.\n",
+            "Couldn't watch",
+        ),
+        (
+            "fsnotifywatch",
+            &["-t", "1", "/sys/kernel"][..],
+            "Establishing watches...\n",
+            "Failed to watch",
+        ),
+    ] {
+        let o = Command::new("bash")
+            .arg("-c")
+            .arg("exec -a \"$0\" \"$@\"")
+            .arg(argv0)
+            .arg(util::ours())
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run");
+        assert_eq!(o.status.code(), Some(1));
+        assert!(o.stdout.is_empty());
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!(
+                "{banner}{verb} {}: Operation not supported (this filesystem cannot give \
+                 fanotify file handles; watch it with inotify (-I))\n",
+                args[2]
+            )
         );
     }
     util::wipe(&dir);
