@@ -556,11 +556,16 @@ impl FanotifyBackend {
         let fd = crate::sys::fanotify_init(
             FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_FID | FAN_REPORT_DFID_NAME,
         )?;
+        let mut tr = Translator::new(0, std::process::id() as i32, filesystem);
+        // For tests on kernels that have FAN_RENAME: behave as before Linux 5.17.
+        if std::env::var_os("RINOTIFY_FANOTIFY_NO_RENAME").is_some() {
+            tr.rename = false;
+        }
         Ok(FanotifyBackend {
             fd,
             filesystem,
             no_follow: false,
-            tr: Translator::new(0, std::process::id() as i32, filesystem),
+            tr,
             mounts: HashMap::new(),
             marked: HashSet::new(),
             raw: Vec::new(),

@@ -1,7 +1,9 @@
 //! The watcher: turns a kernel backend's records into plain [`Event`]s, keeping the
 //! wd → name table true as directories appear, move and go. It knows nothing of the CLI,
 //! formats or statistics. One job per file:
-//! - `kernel`: the [`Backend`] boundary (inotify today), record decoding, poll;
+//! - `kernel`: the [`Backend`] boundary and the inotify backend, record decoding, poll;
+//! - `fanotify`: the fanotify backend (`-F` marks, `-S` filesystem marks), translating
+//!   its records into inotify's, so everything below sees one kind of record;
 //! - `table`: wd ↔ name, sized by the live watches;
 //! - `walk`: directory listing and path helpers;
 //! - `setup`: initial walk, moved-in walk, overflow rescan in slices;

@@ -193,19 +193,31 @@ fn path(p: &Path) -> String {
 /// silent, ones moved back in are heard again. Each line reaches the pipe at once.
 #[test]
 fn filesystem_mark_is_kept_to_the_paths_given() {
+    subtree_case("subtree", &[]);
+}
+
+/// The same without `FAN_RENAME` (as before Linux 5.17): a directory move makes `-S`
+/// forget what it learned and find it again from the handles.
+#[test]
+fn filesystem_mark_without_fan_rename() {
+    subtree_case("subtree-norename", &[("RINOTIFY_FANOTIFY_NO_RENAME", "1")]);
+}
+
+fn subtree_case(name: &str, env: &[(&str, &str)]) {
     if !fanotify_available() {
         return;
     }
-    let Some(fs) = LoopFs::new("subtree") else {
+    let Some(fs) = LoopFs::new(name) else {
         return;
     };
     fs.sh("mkdir -p a/b other");
     let a = path(&fs.mnt.join("a"));
     let m = path(&fs.mnt);
-    let live = Live::start(
+    let live = Live::start_env(
         "fsnotifywait",
         &["-S", "-m", "-e", "create", "--format", "%w%f", &a],
         &fs.dir,
+        env,
     );
     live.wait_stderr("Watches established.\n");
     assert_eq!(util::watch_count(live.child.id()), 1, "one filesystem mark");
@@ -356,16 +368,27 @@ fn recursive_marks_lose_nothing_in_new_directories() {
 /// `-F -m -r`: renames keep paths right; a deleted directory's mark is dropped.
 #[test]
 fn recursive_marks_follow_renames_and_deletions() {
+    renames_case("renames", &[]);
+}
+
+/// The same with the two move events paired by adjacency (no `FAN_RENAME`).
+#[test]
+fn recursive_marks_follow_renames_without_fan_rename() {
+    renames_case("renames-norename", &[("RINOTIFY_FANOTIFY_NO_RENAME", "1")]);
+}
+
+fn renames_case(name: &str, env: &[(&str, &str)]) {
     if !fanotify_available() {
         return;
     }
-    let dir = fresh_dir(GROUP, "renames");
+    let dir = fresh_dir(GROUP, name);
     util::setup(&dir, "mkdir -p w/d/e");
     let wp = path(&dir.join("w"));
-    let live = Live::start(
+    let live = Live::start_env(
         "fsnotifywait",
         &["-m", "-r", "-q", "-e", "create,moved_to,delete", "w"],
         &dir,
+        env,
     );
     live.wait_watches(3);
     util::setup(&dir, "mv w/d w/x && touch w/x/e/f1");
@@ -773,4 +796,63 @@ fn filesystem_without_file_handles_says_so() {
         );
     }
     util::wipe(&dir);
+}
+
+/// VmRSS of `pid` in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
+/// Flat under churn: 20 rounds of 500 directories created (each marked: its file is
+/// reported) and removed under `-F -m -r`; the resident set does not grow over the
+/// second half.
+#[test]
+fn churn_keeps_memory_flat() {
+    if !fanotify_available() {
+        return;
+    }
+    let _heavy = util::heavy();
+    let dir = fresh_dir(GROUP, "churn");
+    std::fs::create_dir(dir.join("w")).unwrap();
+    let live = Live::start(
+        "fsnotifywait",
+        &["-m", "-r", "-q", "-e", "create", "--format", "%f", "w"],
+        &dir,
+    );
+    live.wait_watches(1);
+    let pid = live.child.id();
+    let mut half = 0;
+    for round in 0..20 {
+        let names: Vec<PathBuf> = (0..500)
+            .map(|i| dir.join(format!("w/r{round}_{i}")))
+            .collect();
+        for d in &names {
+            std::fs::create_dir(d).unwrap();
+        }
+        let last = names.last().unwrap();
+        std::fs::File::create(last.join("in")).unwrap();
+        live.wait_stdout(&format!("r{round}_499\nin\n"));
+        for d in &names {
+            if d == last {
+                std::fs::remove_file(d.join("in")).unwrap();
+            }
+            std::fs::remove_dir(d).unwrap();
+        }
+        live.wait_until("drained", |_| util::drained(pid));
+        if round == 9 {
+            half = rss_kb(pid);
+        }
+    }
+    let end = rss_kb(pid);
+    drop(live);
+    util::wipe(&dir);
+    assert!(
+        end <= half + 512,
+        "VmRSS {half} kB after 5,000 directories, {end} kB after 10,000"
+    );
 }

@@ -44,10 +44,16 @@ impl Drop for Live {
 
 impl Live {
     pub fn start(argv0: &str, args: &[&str], cwd: &Path) -> Live {
+        Live::start_env(argv0, args, cwd, &[])
+    }
+
+    /// As [`Live::start`], with these variables added to the environment.
+    pub fn start_env(argv0: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Live {
         use std::os::unix::process::CommandExt;
         let mut child = Command::new(ours())
             .arg0(argv0)
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
