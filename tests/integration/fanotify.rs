@@ -806,16 +806,6 @@ fn filesystem_without_file_handles_says_so() {
     util::wipe(&dir);
 }
 
-/// VmRSS of `pid` in kB.
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
-}
-
 /// Flat under churn: 20 rounds of 500 directories created (each marked: its file is
 /// reported) and removed under `-F -m -r`; the resident set does not grow over the
 /// second half.
@@ -853,10 +843,10 @@ fn churn_keeps_memory_flat() {
         }
         live.wait_until("drained", |_| util::drained(pid));
         if round == 9 {
-            half = rss_kb(pid);
+            half = util::rss_kb(pid);
         }
     }
-    let end = rss_kb(pid);
+    let end = util::rss_kb(pid);
     drop(live);
     util::wipe(&dir);
     assert!(

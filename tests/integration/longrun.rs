@@ -117,16 +117,6 @@ impl Drop for Silent {
     }
 }
 
-/// VmRSS of `pid` in kB.
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
-}
-
 /// Number of directories in the tree at `dir` (itself included).
 fn live_dirs(dir: &Path) -> usize {
     1 + std::fs::read_dir(dir)
@@ -195,19 +185,19 @@ fn churn_200k_directories_rss_flat() {
         p.wait_watches_eq(base);
         if round + 1 == ROUNDS / 2 {
             p.wait_drained();
-            rss_half = rss_kb(p.pid());
+            rss_half = crate::util::rss_kb(p.pid());
         }
         if (round + 1) % 25 == 0 {
             eprintln!(
                 "churn: {} dirs, VmRSS {} kB, {:.1?}",
                 (round + 1) * PER_ROUND,
-                rss_kb(p.pid()),
+                crate::util::rss_kb(p.pid()),
                 started.elapsed()
             );
         }
     }
     p.wait_drained();
-    let rss_end = rss_kb(p.pid());
+    let rss_end = crate::util::rss_kb(p.pid());
     eprintln!(
         "churn: VmRSS {rss_half} kB after {} dirs, {rss_end} kB after {}; {:.1?} elapsed",
         ROUNDS / 2 * PER_ROUND,

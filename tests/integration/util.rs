@@ -950,3 +950,13 @@ pub fn parse_table(out: &str) -> (Vec<String>, Vec<(Vec<u64>, String)>) {
         .collect();
     (header, rows)
 }
+
+/// VmRSS of `pid` in kB.
+pub fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
