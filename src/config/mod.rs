@@ -11,6 +11,8 @@ pub mod watch;
 
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
+
 use crate::cli::{RegexOpts, WatchSet};
 use crate::error::Error;
 use crate::event;
@@ -110,6 +112,21 @@ impl Common {
         match std::fs::canonicalize(std::ffi::OsStr::from_bytes(path)) {
             Ok(p) => p.into_os_string().into_encoded_bytes(),
             Err(_) => path.to_vec(),
+        }
+    }
+
+    /// Watching the top-level `path` (as typed) failed: the applet's words (`verb`),
+    /// or `-S`'s `Couldn't add filesystem watch`, with the backend's hints.
+    pub fn watch_error(&self, verb: &'static str, path: &[u8], errno: Errno) -> Error {
+        Error::Watch {
+            verb: if self.filesystem {
+                "Couldn't add filesystem watch"
+            } else {
+                verb
+            },
+            path: path.to_vec(),
+            errno,
+            kernel: self.kernel,
         }
     }
 

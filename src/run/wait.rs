@@ -90,16 +90,7 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
     let exclude: Vec<Vec<u8>> = paths.exclude.iter().map(|x| c.common.shown(x)).collect();
     for path in &paths.watch {
         if let Err(e) = watcher.add_top(&c.common.shown(path), &exclude) {
-            return Err(Error::Watch {
-                verb: if c.common.filesystem {
-                    "Couldn't add filesystem watch"
-                } else {
-                    "Couldn't watch"
-                },
-                path: path.clone(),
-                errno: e.errno,
-                kernel,
-            });
+            return Err(c.common.watch_error("Couldn't watch", path, e.errno));
         }
     }
     if c.quiet == 0 {

@@ -96,16 +96,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
             if e.errno == Errno::ECANCELED {
                 return Err(Error::Aborted);
             }
-            return Err(Error::Watch {
-                verb: if c.common.filesystem {
-                    "Couldn't add filesystem watch"
-                } else {
-                    "Failed to watch"
-                },
-                path: path.clone(),
-                errno: e.errno,
-                kernel,
-            });
+            return Err(c.common.watch_error("Failed to watch", path, e.errno));
         }
         if !check() {
             return Err(Error::Aborted);

@@ -285,11 +285,14 @@ impl Translator {
         id
     }
 
-    /// `-S`: an `@` exclusion (absolute).
+    /// `-S`: an `@` exclusion (absolute). The watcher passes the list with every top
+    /// path; each exclusion is kept once.
     pub fn exclude(&mut self, abs: &[u8]) {
         if let Some(s) = &mut self.subtree {
-            s.excluded
-                .push(abs.strip_suffix(b"/").unwrap_or(abs).to_vec());
+            let x = abs.strip_suffix(b"/").unwrap_or(abs);
+            if !s.excluded.iter().any(|e| e == x) {
+                s.excluded.push(x.to_vec());
+            }
         }
     }
 
@@ -578,7 +581,6 @@ pub struct FanotifyBackend {
     spos: usize,
     /// Ids removed by the watcher: their `IGNORED` is due.
     ignored: Vec<i32>,
-    mask_set: bool,
 }
 
 impl FanotifyBackend {
@@ -603,7 +605,6 @@ impl FanotifyBackend {
             staged: Vec::new(),
             spos: 0,
             ignored: Vec::new(),
-            mask_set: false,
         })
     }
 
@@ -639,34 +640,36 @@ impl FanotifyBackend {
             } else {
                 0
             };
-        let fd = self.fd.as_raw_fd();
-        let r = crate::sys::fanotify_mark(
-            fd,
-            FAN_MARK_ADD | flags,
-            self.fan_mask(is_dir),
-            None,
-            Some(path),
-        );
-        if r == Err(Errno::EINVAL) && self.tr.rename && is_dir {
-            // Before Linux 5.17: no FAN_RENAME; pair the two move events instead.
-            self.tr.rename = false;
-            return crate::sys::fanotify_mark(
-                fd,
+        loop {
+            let mask = self.fan_mask(is_dir);
+            let r = crate::sys::fanotify_mark(
+                self.fd.as_raw_fd(),
                 FAN_MARK_ADD | flags,
-                self.fan_mask(is_dir),
+                mask,
                 None,
                 Some(path),
             );
+            if r == Err(Errno::EINVAL) && mask & FAN_RENAME != 0 {
+                // Before Linux 5.17: no FAN_RENAME; pair the two move events instead.
+                self.tr.rename = false;
+                continue;
+            }
+            return r;
         }
-        r
     }
 
-    /// Resolves a directory handle to its absolute path (`-S`; needs
-    /// `CAP_DAC_READ_SEARCH`). A deleted directory resolves to nothing.
-    fn resolve(mounts: &HashMap<[u8; 8], OwnedFd>, key: &[u8]) -> Option<Vec<u8>> {
+    /// Opens the object of `key` (`O_PATH`) through its filesystem's fd; needs
+    /// `CAP_DAC_READ_SEARCH`.
+    fn open_handle(mounts: &HashMap<[u8; 8], OwnedFd>, key: &[u8]) -> Option<OwnedFd> {
         let (fsid, handle) = key.split_at_checked(8)?;
         let mount = mounts.get(<&[u8; 8]>::try_from(fsid).ok()?)?;
-        let fd = crate::sys::open_by_handle(mount.as_raw_fd(), handle).ok()?;
+        crate::sys::open_by_handle(mount.as_raw_fd(), handle).ok()
+    }
+
+    /// Resolves a directory handle to its absolute path (`-S`). A deleted directory
+    /// resolves to nothing.
+    fn resolve(mounts: &HashMap<[u8; 8], OwnedFd>, key: &[u8]) -> Option<Vec<u8>> {
+        let fd = Self::open_handle(mounts, key)?;
         let link = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok()?;
         let p = link.into_os_string().into_encoded_bytes();
         if p.ends_with(b" (deleted)") || !p.starts_with(b"/") {
@@ -706,11 +709,9 @@ impl Backend for FanotifyBackend {
     fn add(&mut self, path: &[u8], mask: u32) -> Result<i32, Errno> {
         // Watches are added after `-d` forked: our own events carry this pid.
         self.tr.own_pid = std::process::id() as i32;
-        if !self.mask_set {
-            self.tr.mask = mask;
-            self.no_follow = mask & bits::DONT_FOLLOW != 0;
-            self.mask_set = true;
-        }
+        // The watcher gives the same mask on every add.
+        self.tr.mask = mask;
+        self.no_follow = mask & bits::DONT_FOLLOW != 0;
         if mask & bits::UNMOUNT != 0 {
             // fanotify has no unmount event (upstream's mark fails the same way).
             return Err(Errno::EINVAL);
@@ -761,20 +762,11 @@ impl Backend for FanotifyBackend {
         }
         // Without CAP_DAC_READ_SEARCH the handle cannot be opened: the mark stays until
         // the directory goes, and its events are dropped here (the handle is unknown).
-        let Some((fsid, handle)) = key.split_at_checked(8) else {
-            return;
-        };
-        let Some(mount) = <&[u8; 8]>::try_from(fsid)
-            .ok()
-            .and_then(|f| self.mounts.get(f))
-        else {
-            return;
-        };
-        if let Ok(fd) = crate::sys::open_by_handle(mount.as_raw_fd(), handle) {
+        if let Some(fd) = Self::open_handle(&self.mounts, &key) {
             let _ = crate::sys::fanotify_mark(
                 self.fd.as_raw_fd(),
                 FAN_MARK_REMOVE,
-                self.fan_mask(true) | FAN_EVENT_ON_CHILD,
+                self.fan_mask(true),
                 Some(fd.as_raw_fd()),
                 None,
             );

@@ -47,18 +47,31 @@ fn fw<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Sc {
     sc
 }
 
-/// Whether fanotify with file names works on this kernel for ours (else the tests say
-/// why they skip).
-fn fanotify_available() -> bool {
-    let dir = fresh_dir(GROUP, "probe");
-    let o = Command::new(util::ours())
-        .arg("wait")
-        .args(["-F", "-q", "-t", "1", "-e", "create"])
-        .arg(&dir)
+/// Runs ours once as `argv0 ARGS` in `dir`, to completion.
+fn ours_as(argv0: &str, args: &[&str], dir: &Path) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    Command::new(util::ours())
+        .arg0(argv0)
+        .args(args)
+        .current_dir(dir)
         .output()
-        .expect("run ours");
-    util::wipe(&dir);
-    let ok = !String::from_utf8_lossy(&o.stderr).contains("Couldn't initialize fanotify");
+        .expect("run ours")
+}
+
+/// Whether fanotify with file names works on this kernel for ours (else the tests say
+/// why they skip). Probed once per test run.
+fn fanotify_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *AVAILABLE.get_or_init(|| {
+        let dir = fresh_dir(GROUP, "probe");
+        let o = ours_as(
+            "fsnotifywait",
+            &["-q", "-t", "1", "-e", "create", "."],
+            &dir,
+        );
+        util::wipe(&dir);
+        !String::from_utf8_lossy(&o.stderr).contains("Couldn't initialize fanotify")
+    });
     if !ok {
         println!("skipped: fanotify with file names is not available on this kernel");
     }
@@ -624,15 +637,7 @@ fn unmount_is_refused_with_the_reason() {
             "Establishing watches...\nFailed to watch w",
         ),
     ] {
-        let o = Command::new("bash")
-            .arg("-c")
-            .arg("exec -a \"$0\" \"$@\"")
-            .arg(argv0)
-            .arg(util::ours())
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .expect("run");
+        let o = ours_as(argv0, args, &dir);
         assert_eq!(o.status.code(), Some(1));
         assert_eq!(
             String::from_utf8_lossy(&o.stderr),
@@ -783,15 +788,7 @@ fn filesystem_without_file_handles_says_so() {
             "Failed to watch",
         ),
     ] {
-        let o = Command::new("bash")
-            .arg("-c")
-            .arg("exec -a \"$0\" \"$@\"")
-            .arg(argv0)
-            .arg(util::ours())
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .expect("run");
+        let o = ours_as(argv0, args, &dir);
         assert_eq!(o.status.code(), Some(1));
         assert!(o.stdout.is_empty());
         assert_eq!(
