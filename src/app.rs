@@ -12,7 +12,13 @@ use crate::output::Diag;
 
 /// rinotify: inotify-tools' inotifywait, reimplemented.
 #[derive(Debug, Parser)]
-#[command(name = "rinotify", version, about, long_about = None)]
+#[command(
+    name = "rinotify",
+    version,
+    about,
+    long_about = None,
+    disable_help_subcommand = true
+)]
 struct Cli {
     #[command(subcommand)]
     applet: Applet,
@@ -34,6 +40,18 @@ enum Applet {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<OsString>,
     },
+    /// Print the help of rinotify or of an applet (`help wait` is `wait --help`).
+    Help {
+        /// The applet whose help to print.
+        #[arg(value_parser = ["wait", "watch"])]
+        applet: Option<String>,
+    },
+}
+
+/// rinotify's own command line (its subcommands), for generating its man page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
 }
 
 fn basename(arg0: &[u8]) -> &[u8] {
@@ -66,6 +84,17 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(Cli {
             applet: Applet::Watch { args },
         }) => watch("inotifywatch", &prog, &bytes(args), false),
+        // The applets' own help pages, with their exit status 1, as `wait --help` prints.
+        Ok(Cli {
+            applet: Applet::Help { applet },
+        }) => match applet.as_deref() {
+            Some("wait") => wait("inotifywait", &prog, &[b"--help".to_vec()], false),
+            Some("watch") => watch("inotifywatch", &prog, &[b"--help".to_vec()], false),
+            _ => match command().print_help() {
+                Ok(()) => 0,
+                Err(_) => 1,
+            },
+        },
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
             let _ = e.print();

@@ -3,6 +3,7 @@
 //! the help text named after the tool. Strings in, plain values out: the checks between
 //! options and everything typed live in `config`.
 
+pub mod doc;
 pub mod wait;
 pub mod watch;
 

@@ -352,6 +352,9 @@ goldens! {
         help(w(["--he", "-e", "foo"]).argv0("bin/fsnotifywait"), FSWAIT, "fsnotifywait"),
         help(w(["wait", "--help"]).argv0("rinotify"), FSWAIT, "inotifywait"),
         help(w(["watch", "-h"]).argv0("rinotify"), FSWATCH, "inotifywatch"),
+        // `rinotify help APPLET` is the applet's --help, byte for byte and status.
+        help(w(["help", "wait"]).argv0("rinotify"), FSWAIT, "inotifywait"),
+        help(w(["help", "watch"]).argv0("rinotify"), FSWATCH, "inotifywatch"),
     ];
     rinotify_cli => vec![
         ours(w(["--help"]).argv0("rinotify"), "rinotify's own CLI"),
@@ -359,11 +362,13 @@ goldens! {
         ours(w(["help"]).argv0("rinotify"), "rinotify's own CLI"),
         ours(w::<&str>([]).argv0("rinotify"), "rinotify's own CLI"),
         ours(w(["bogus"]).argv0("rinotify"), "rinotify's own CLI"),
+        ours(w(["help", "bogus"]).argv0("rinotify"), "rinotify's own CLI"),
     ];
     versions => vec![
         ours(w(["--version"]), "--version is ours (policy 3)"),
         ours(s(["--version"]), "--version is ours (policy 3)"),
         ours(w(["--version"]).argv0("fsnotifywait"), "--version is ours (policy 3)"),
+        ours(s(["--version"]).argv0("fsnotifywatch"), "--version is ours (policy 3)"),
         ours(w(["--version"]).argv0("rinotify"), "rinotify's own CLI"),
         ours(w(["-V"]).argv0("rinotify"), "rinotify's own CLI"),
         ours(w(["wait", "--version"]).argv0("rinotify"), "--version is ours (policy 3)"),
