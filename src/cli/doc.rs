@@ -2,6 +2,9 @@
 //! it, description), from which `xtask` generates the man pages and the shell
 //! completions; tests tie every row to the getopt tables, so neither can drift.
 
+/// rinotify's version, as `--version` prints it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// How an option's argument (or an operand) is completed by a shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value {
@@ -122,7 +125,7 @@ const HELP: Opt = opt(
     "Show this help text",
     "Print the help text to standard output and exit with status 1, as inotify-tools does.",
 );
-const VERSION: Opt = opt(
+const VERSION_OPT: Opt = opt(
     None,
     Some("version"),
     Value::Flag,
@@ -146,8 +149,8 @@ const TIMEOUT_WAIT: Opt = opt(
     Value::Seconds,
     "seconds",
     "Exit after this many seconds without an event",
-    "Exit with status 2 if no event was printed within this many seconds (with --monitor: \
-     stop listening after this many seconds). Zero means never. A negative value is an error.",
+    "Exit with status 2 when this many seconds pass without an event; with --monitor, the \
+     seconds count from the last event. Zero means never. A negative value is an error.",
 );
 const TIMEOUT_WATCH: Opt = opt(
     Some('t'),
@@ -248,7 +251,7 @@ const INCLUDE: Opt = opt(
     Some("include"),
     Value::Regex,
     "pattern",
-    "Exclude events on files except those matching the regex",
+    "Print only events on files matching the extended regex",
     "Print only events on paths matching this POSIX extended regular expression. New \
      directories are still watched under --recursive (files in them may match). Only the \
      last --include or --includei counts.",
@@ -383,7 +386,7 @@ const DESCENDING: Opt = opt(
 /// inotifywait's (and fsnotifywait's) options, in the order the man page lists them.
 pub const WAIT: &[Opt] = &[
     HELP,
-    VERSION,
+    VERSION_OPT,
     EXCLUDE,
     EXCLUDEI,
     INCLUDE,
@@ -411,7 +414,7 @@ pub const WAIT: &[Opt] = &[
 /// inotifywatch's (and fsnotifywatch's) options, in the order the man page lists them.
 pub const WATCH: &[Opt] = &[
     HELP,
-    VERSION,
+    VERSION_OPT,
     VERBOSE,
     FROMFILE,
     EXCLUDE,

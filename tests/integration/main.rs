@@ -8,6 +8,7 @@
 mod scenario;
 mod badinput;
 mod compat;
+mod completion;
 mod fanotify;
 mod faults;
 mod golden;

@@ -1,0 +1,38 @@
+complete -c inotifywait -l exclude -d 'Exclude events on files matching the extended regex' -r -f
+complete -c inotifywait -l excludei -d 'Like --exclude but case insensitive' -r -f
+complete -c inotifywait -l include -d 'Print only events on files matching the extended regex' -r -f
+complete -c inotifywait -l includei -d 'Like --include but case insensitive' -r -f
+complete -c inotifywait -l fromfile -d 'Read files to watch from <file> or \'-\' for stdin' -r -F
+complete -c inotifywait -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
+complete -c inotifywait -l format -d 'Print using a specified printf-like format string' -r -f
+complete -c inotifywait -l timefmt -d 'strftime-compatible format for %T in --format' -r -f
+complete -c inotifywait -s t -l timeout -d 'Exit after this many seconds without an event' -r -f
+complete -c inotifywait -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
+modify\t'file or directory contents were written'
+attrib\t'file or directory attributes changed'
+close_write\t'file or directory closed, after being opened in writable mode'
+close_nowrite\t'file or directory closed, after being opened in read-only mode'
+close\t'file or directory closed, regardless of read/write mode'
+open\t'file or directory opened'
+moved_to\t'file or directory moved to watched directory'
+moved_from\t'file or directory moved from watched directory'
+move\t'file or directory moved to or from watched directory'
+move_self\t'a watched file or directory was moved'
+create\t'file or directory created within watched directory'
+delete\t'file or directory deleted within watched directory'
+delete_self\t'file or directory was deleted'
+unmount\t'file system containing file or directory unmounted'"
+complete -c inotifywait -s h -l help -d 'Show this help text'
+complete -c inotifywait -l version -d 'Print the version and exit'
+complete -c inotifywait -s m -l monitor -d 'Keep listening for events forever'
+complete -c inotifywait -s d -l daemon -d 'Run in the background, logging events to --outfile'
+complete -c inotifywait -s P -l no-dereference -d 'Do not follow symlinks'
+complete -c inotifywait -s r -l recursive -d 'Watch directories recursively'
+complete -c inotifywait -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c inotifywait -s I -l inotify -d 'Watch with inotify'
+complete -c inotifywait -s F -l fanotify -d 'Watch with fanotify'
+complete -c inotifywait -s S -l filesystem -d 'Watch entire filesystem with fanotify'
+complete -c inotifywait -s s -l syslog -d 'Send errors to syslog rather than stderr'
+complete -c inotifywait -s q -l quiet -d 'Print less (only print events); twice: print nothing'
+complete -c inotifywait -l no-newline -d 'Don\'t print a newline after --format'
+complete -c inotifywait -s c -l csv -d 'Print events in CSV format'
