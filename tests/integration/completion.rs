@@ -331,3 +331,82 @@ fn man_pages_document_every_option() {
         );
     }
 }
+
+/// `contrib/install.sh` puts the pages where man finds them through PATH, and the bash
+/// completion where bash-completion's loader takes it ahead of Debian's own
+/// `inotifywait` completion; `--uninstall` takes everything away again.
+#[test]
+fn install_script_places_pages_and_completions_where_they_are_found() {
+    let home = std::env::temp_dir().join(format!("rinotify-home-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::os::unix::fs::symlink(crate::util::ours(), bin.join("inotifywait")).expect("link");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(root().join("contrib/install.sh"))
+            .args(args)
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("CARGO_HOME")
+            .env_remove("BASH_COMPLETION_USER_DIR")
+            .output()
+            .expect("install.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = run(&["--user"]);
+    assert_eq!(said.matches("installed ").count(), 20, "{said}");
+    let page = home.join(".cargo/share/man/man1/inotifywait.1");
+    assert!(page.is_file());
+    if have("man") {
+        let out = Command::new("man")
+            .args(["-w", "inotifywait"])
+            .env("HOME", &home)
+            .env("PATH", &path)
+            .env_remove("MANPATH")
+            .output()
+            .expect("man");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            page.display().to_string(),
+            "man -w inotifywait: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        println!("skipped: man not installed (lookup not checked)");
+    }
+    let loader = Path::new("/usr/share/bash-completion/bash_completion");
+    if loader.is_file() {
+        let out = Command::new("bash")
+            .args(["--norc", "-c"])
+            .arg(format!(
+                "source {}; __load_completion inotifywait; complete -p inotifywait; \
+                 declare -f _inotifywait | grep -c 'compgen -P'",
+                loader.display()
+            ))
+            .env("HOME", &home)
+            .output()
+            .expect("bash");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("-F _inotifywait inotifywait") && !text.ends_with("\n0\n"),
+            "bash-completion loaded another completion: {text}"
+        );
+    } else {
+        println!("skipped: bash-completion not installed (loader not checked)");
+    }
+    let said = run(&["--user", "--uninstall"]);
+    assert_eq!(said.matches("removed ").count(), 20, "{said}");
+    assert!(!page.exists());
+    let _ = std::fs::remove_dir_all(&home);
+}
