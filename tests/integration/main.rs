@@ -17,6 +17,7 @@ mod longrun;
 mod noloss;
 mod output;
 mod policy;
+mod readme;
 mod util;
 mod watch_compat;
 mod watch_live;
