@@ -3,6 +3,7 @@
 
 use std::ffi::{CStr, CString};
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use nix::errno::Errno;
 
@@ -293,4 +294,67 @@ pub fn fsid(path: &CStr) -> Result<[u8; 8], Errno> {
     }
     // SAFETY: fsid_t is two ints (8 bytes, no padding); reading it as bytes is sound.
     Ok(unsafe { std::mem::transmute::<libc::fsid_t, [u8; 8]>(s.f_fsid) })
+}
+
+/// The socket the fatal-signal handler sends `STOPPING=1` on; -1: none.
+static STOP_NOTICE_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// `send(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT)`: one datagram, never blocking on a full
+/// receiver and never raising SIGPIPE. Whether it was sent whole.
+pub fn send_datagram(fd: RawFd, msg: &[u8]) -> bool {
+    // SAFETY: msg is readable for msg.len() bytes; a bad fd only yields an error.
+    let n = unsafe {
+        libc::send(
+            fd,
+            msg.as_ptr().cast(),
+            msg.len(),
+            libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+        )
+    };
+    usize::try_from(n).is_ok_and(|n| n == msg.len())
+}
+
+/// Makes each of `signals` whose disposition is still the default end the program as
+/// before, but only after `STOPPING=1` was sent on the datagram socket `fd`: the handler
+/// (reset to the default on entry, every signal blocked while it runs) sends, then
+/// raises the signal again, which kills the process as soon as the handler returns.
+/// Ignored or already handled signals are left as they are.
+pub fn stop_notice_on(fd: RawFd, signals: &[libc::c_int]) {
+    STOP_NOTICE_FD.store(fd, Ordering::SeqCst);
+    for &sig in signals {
+        // SAFETY: an all-zero sigaction is a valid out-parameter; this only queries.
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a null new action only reads the current one into `old`.
+        if unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) } != 0
+            || old.sa_sigaction != libc::SIG_DFL
+        {
+            continue;
+        }
+        // SAFETY: as above.
+        let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
+        act.sa_sigaction = stop_notice_handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        act.sa_flags = libc::SA_RESETHAND | libc::SA_RESTART;
+        // SAFETY: sa_mask is a valid sigset_t to fill; the handler only makes
+        // async-signal-safe calls (an atomic load, send(2), raise(3)).
+        unsafe {
+            libc::sigfillset(&mut act.sa_mask);
+            libc::sigaction(sig, &act, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Stops the handlers of [`stop_notice_on`] from sending (they still re-raise).
+pub fn stop_notice_off() {
+    STOP_NOTICE_FD.store(-1, Ordering::SeqCst);
+}
+
+/// The handler of [`stop_notice_on`]: `STOPPING=1`, then the signal again, now with its
+/// default disposition (`SA_RESETHAND`); it stays pending until the handler returns.
+extern "C" fn stop_notice_handler(sig: libc::c_int) {
+    let fd = STOP_NOTICE_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        send_datagram(fd, crate::notify::STOPPING);
+    }
+    // SAFETY: raise(3) is async-signal-safe.
+    unsafe { libc::raise(sig) };
 }

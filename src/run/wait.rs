@@ -1,5 +1,6 @@
 //! The inotifywait driver: runtime checks in the reference's order, daemon/outfile/syslog
-//! plumbing, banners, and the one-shot or monitor loop with its exit codes.
+//! plumbing, banners, systemd readiness (`READY=1` at `Watches established.`,
+//! `STOPPING=1` at the end), and the one-shot or monitor loop with its exit codes.
 
 use std::ffi::OsStr;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -11,6 +12,7 @@ use super::write_error;
 use crate::config::wait::Wait as Config;
 use crate::error::{EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, Error, new_dir_failed};
 use crate::format::Formatter;
+use crate::notify::Notify;
 use crate::output::{Diag, Sink};
 use crate::watcher::{Notice, Options, Wait, Watcher};
 
@@ -26,13 +28,20 @@ pub fn run(tool: &str, c: Config) -> i32 {
     } else {
         Diag::stderr()
     };
-    match monitor(tool, &c, &mut diag) {
+    let mut notify = Notify::new();
+    let status = match monitor(tool, &c, &mut diag, &mut notify) {
         Ok(status) => status,
         Err(e) => e.report(&diag),
-    }
+    };
+    notify.stopping();
+    status
 }
 
-fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
+/// The signals that end inotifywait by their default disposition, routed (when left at
+/// the default) through `STOPPING=1` once ready: the process still dies of them.
+const FATAL_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGPIPE];
+
+fn monitor(tool: &str, c: &Config, diag: &mut Diag, notify: &mut Notify) -> Result<i32, Error> {
     for w in &c.warnings {
         crate::output::eprintln_bytes(w);
     }
@@ -96,6 +105,8 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag) -> Result<i32, Error> {
     if c.quiet == 0 {
         diag.line(b"Watches established.");
     }
+    // After `-d` forked: the process that stays announces itself.
+    notify.ready(watcher.table().len(), &FATAL_SIGNALS);
     if c.common.timeout == crate::config::Timeout::Negative {
         return Err(Error::NegativeTimeout);
     }

@@ -1,6 +1,7 @@
 //! The inotifywatch driver: stderr lifecycle, signals read from a signalfd polled beside
 //! the inotify fd (two-step SIGINT abort during setup; INT/TERM/HUP end collection; USR1
-//! prints the table so far), the listening deadline, and the final table.
+//! prints the table so far), the listening deadline, the final table, and systemd
+//! readiness (`READY=1` once collecting, `STOPPING=1` at the end).
 
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, RawFd};
@@ -15,6 +16,7 @@ use super::write_error;
 use crate::config::Timeout;
 use crate::config::watch::Watch as Config;
 use crate::error::{EXIT_OK, Error, new_dir_failed};
+use crate::notify::Notify;
 use crate::output::{Diag, eprintln_bytes, write_all};
 use crate::stats::Stats;
 use crate::watcher::{Notice, Options, Wait, Watcher};
@@ -28,13 +30,16 @@ fn signal_fd(set: &SigSet) -> Option<SignalFd> {
 /// the program in write-error lines.
 pub fn run(tool: &str, c: Config) -> i32 {
     let diag = Diag::stderr();
-    match collect(tool, &c, &diag) {
+    let mut notify = Notify::new();
+    let status = match collect(tool, &c, &diag, &mut notify) {
         Ok(status) => status,
         Err(e) => e.report(&diag),
-    }
+    };
+    notify.stopping();
+    status
 }
 
-fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
+fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i32, Error> {
     let mut setup_set = SigSet::empty();
     setup_set.add(Signal::SIGINT);
     let sigfd = signal_fd(&setup_set).ok_or(Error::Signals)?;
@@ -123,6 +128,9 @@ fn collect(tool: &str, c: &Config, diag: &Diag) -> Result<i32, Error> {
         return Err(Error::Signals);
     }
     eprintln_bytes(b"Finished establishing watches, now collecting statistics.");
+    // INT, TERM and HUP end the collection through the signalfd, so the table and
+    // `STOPPING=1` follow; only SIGPIPE (the table written to a closed pipe) still kills.
+    notify.ready(watcher.table().len(), &[libc::SIGPIPE]);
     if c.common.timeout == Timeout::Negative {
         return Err(Error::NegativeTimeout);
     }

@@ -18,6 +18,7 @@ mod noloss;
 mod output;
 mod policy;
 mod readme;
+mod systemd;
 mod util;
 mod watch_compat;
 mod watch_live;
