@@ -31,9 +31,16 @@ fn sh_blocks(markdown: &str) -> Vec<String> {
 /// Blocks that install or remove software, or need the network: shown, not run here
 /// (CI runs the install command itself, and `completion.rs` runs contrib/install.sh).
 fn installs(block: &str) -> bool {
-    ["apt-get", "curl ", "cargo ", "contrib/install.sh", "rustup"]
-        .iter()
-        .any(|w| block.contains(w))
+    [
+        "apt-get",
+        "curl ",
+        "cargo ",
+        "contrib/install.sh",
+        "rustup",
+        "systemctl",
+    ]
+    .iter()
+    .any(|w| block.contains(w))
 }
 
 fn tools_dir(home: &Path) -> PathBuf {
