@@ -9,6 +9,7 @@ mod scenario;
 mod badinput;
 mod compat;
 mod completion;
+mod examples;
 mod fanotify;
 mod faults;
 mod golden;
