@@ -77,6 +77,14 @@ fn readme_blocks_run_as_pasted() {
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).expect("mkdir");
         let bin = tools_dir(&home);
+        // Blocks run from the checkout: its scripts are where the README says.
+        for dir in ["examples", "contrib"] {
+            std::os::unix::fs::symlink(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+                home.join(dir),
+            )
+            .expect("link");
+        }
         let path = format!(
             "{}:{}",
             bin.display(),
