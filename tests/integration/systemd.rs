@@ -213,25 +213,7 @@ impl<'a> Spawn<'a> {
         if let Some(v) = &self.notify {
             cmd.env("NOTIFY_SOCKET", v);
         }
-        let ignored = self.ignored.clone();
-        // SAFETY: only async-signal-safe signal(2) calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                for sig in [
-                    libc::SIGINT,
-                    libc::SIGQUIT,
-                    libc::SIGHUP,
-                    libc::SIGTERM,
-                    libc::SIGPIPE,
-                ] {
-                    libc::signal(sig, libc::SIG_DFL);
-                }
-                for &sig in &ignored {
-                    libc::signal(sig, libc::SIG_IGN);
-                }
-                Ok(())
-            });
-        }
+        util::default_signals(&mut cmd, self.ignored.clone());
         let mut child = cmd.spawn().expect("spawn");
         let out = child.stdout.take().expect("stdout pipe");
         let err = child.stderr.take().expect("stderr pipe");
@@ -611,6 +593,17 @@ fn unchanged_one_shot() {
     );
 }
 
+/// Once `banner` is out: creates and deletes `w/f`, waits until the kernel queue is
+/// read, then sends `sig`.
+fn create_delete_then(dir: &Path, p: &mut Proc, banner: &[u8], sig: libc::c_int) {
+    p.wait_established(1, banner);
+    std::fs::File::create(dir.join("w/f")).unwrap();
+    std::fs::remove_file(dir.join("w/f")).unwrap();
+    let pid = p.pid() as u32;
+    p.wait_until("the events to be read", |_| drained(pid));
+    p.signal(sig);
+}
+
 #[test]
 fn unchanged_monitor_then_sigterm() {
     unchanged(
@@ -618,14 +611,7 @@ fn unchanged_monitor_then_sigterm() {
         "inotifywait",
         &["-m", "-e", "create,delete", "--format", "%e %w%f", "w"],
         &[READY_1, STOPPING],
-        |dir, p| {
-            p.wait_established(1, WAIT_BANNER);
-            std::fs::File::create(dir.join("w/f")).unwrap();
-            std::fs::remove_file(dir.join("w/f")).unwrap();
-            let pid = p.pid() as u32;
-            p.wait_until("the events to be written", |_| drained(pid));
-            p.signal(libc::SIGTERM);
-        },
+        |dir, p| create_delete_then(dir, p, WAIT_BANNER, libc::SIGTERM),
     );
 }
 
@@ -670,14 +656,7 @@ fn unchanged_inotifywatch() {
         "inotifywatch",
         &["-e", "create,delete", "w"],
         &[READY_1, STOPPING],
-        |dir, p| {
-            p.wait_established(1, WATCH_BANNER);
-            std::fs::File::create(dir.join("w/f")).unwrap();
-            std::fs::remove_file(dir.join("w/f")).unwrap();
-            let pid = p.pid() as u32;
-            p.wait_until("the events to be counted", |_| drained(pid));
-            p.signal(libc::SIGINT);
-        },
+        |dir, p| create_delete_then(dir, p, WATCH_BANNER, libc::SIGINT),
     );
 }
 

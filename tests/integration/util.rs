@@ -392,21 +392,7 @@ pub fn execute(run: &Run) -> Outcome {
     // Signals ignored by whoever started the test run (e.g. SIGINT for background
     // jobs of a non-interactive shell) would be inherited: give both binaries the
     // same, default dispositions.
-    // SAFETY: only async-signal-safe signal(2) calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            for sig in [
-                libc::SIGINT,
-                libc::SIGQUIT,
-                libc::SIGHUP,
-                libc::SIGTERM,
-                libc::SIGPIPE,
-            ] {
-                libc::signal(sig, libc::SIG_DFL);
-            }
-            Ok(())
-        });
-    }
+    default_signals(&mut cmd, Vec::new());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -959,4 +945,28 @@ pub fn rss_kb(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmRSS in /proc/<pid>/status")
+}
+
+/// Starts `cmd` with the terminating signals at their default disposition, but for
+/// `ignored`, which it inherits as ignored (whoever started the test run may have
+/// ignored some, e.g. SIGINT for background jobs of a non-interactive shell).
+pub fn default_signals(cmd: &mut Command, ignored: Vec<libc::c_int>) {
+    // SAFETY: only async-signal-safe signal(2) calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            for sig in [
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGHUP,
+                libc::SIGTERM,
+                libc::SIGPIPE,
+            ] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            for &sig in &ignored {
+                libc::signal(sig, libc::SIG_IGN);
+            }
+            Ok(())
+        });
+    }
 }
