@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::live::collect;
 use crate::util::{fresh_dir, heavy, pids_mentioning, tool_dir};
 
 /// Hard deadline of every wait.
@@ -50,18 +51,6 @@ fn script_path(first: Option<&Path>) -> OsString {
 }
 
 type Buf = Arc<Mutex<Vec<u8>>>;
-
-fn collect(mut r: impl Read + Send + 'static, buf: Buf) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 8192];
-        while let Ok(n) = r.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            buf.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    })
-}
 
 /// Live processes (not zombies) whose process group is `pgid`.
 fn group_members(pgid: u32) -> Vec<u32> {

@@ -20,7 +20,8 @@ pub struct Live {
     readers: Vec<JoinHandle<()>>,
 }
 
-fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+/// Appends everything `r` yields to `buf`, on a thread of its own, until end of file.
+pub fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut chunk = [0u8; 65536];
         while let Ok(n) = r.read(&mut chunk) {
