@@ -16,8 +16,6 @@ pub enum Value {
     SortKey,
     /// A file to read or write.
     File,
-    /// A file or directory to watch.
-    Path,
     /// An extended regular expression.
     Regex,
     /// A `--format` template.
@@ -32,7 +30,7 @@ pub enum Value {
 #[derive(Debug, Clone, Copy)]
 pub struct Opt {
     pub short: Option<char>,
-    pub long: Option<&'static str>,
+    pub long: &'static str,
     pub value: Value,
     /// The argument's name in the synopsis (`<event>`); empty for flags.
     pub value_name: &'static str,
@@ -46,7 +44,7 @@ pub struct Opt {
 
 const fn opt(
     short: Option<char>,
-    long: Option<&'static str>,
+    long: &'static str,
     value: Value,
     value_name: &'static str,
     summary: &'static str,
@@ -119,7 +117,7 @@ pub const EVENTS: &[(&str, &str)] = &[
 
 const HELP: Opt = opt(
     Some('h'),
-    Some("help"),
+    "help",
     Value::Flag,
     "",
     "Show this help text",
@@ -127,7 +125,7 @@ const HELP: Opt = opt(
 );
 const VERSION_OPT: Opt = opt(
     None,
-    Some("version"),
+    "version",
     Value::Flag,
     "",
     "Print the version and exit",
@@ -136,7 +134,7 @@ const VERSION_OPT: Opt = opt(
 );
 const EVENT: Opt = repeated(opt(
     Some('e'),
-    Some("event"),
+    "event",
     Value::Events,
     "event",
     "Listen for specific event(s)",
@@ -145,7 +143,7 @@ const EVENT: Opt = repeated(opt(
 ));
 const TIMEOUT_WAIT: Opt = opt(
     Some('t'),
-    Some("timeout"),
+    "timeout",
     Value::Seconds,
     "seconds",
     "Exit after this many seconds without an event",
@@ -154,7 +152,7 @@ const TIMEOUT_WAIT: Opt = opt(
 );
 const TIMEOUT_WATCH: Opt = opt(
     Some('t'),
-    Some("timeout"),
+    "timeout",
     Value::Seconds,
     "seconds",
     "Listen only for this many seconds",
@@ -163,7 +161,7 @@ const TIMEOUT_WATCH: Opt = opt(
 );
 const RECURSIVE: Opt = opt(
     Some('r'),
-    Some("recursive"),
+    "recursive",
     Value::Flag,
     "",
     "Watch directories recursively",
@@ -174,7 +172,7 @@ const RECURSIVE: Opt = opt(
 );
 const NO_DIR_SCAN: Opt = opt(
     None,
-    Some("no-dir-scan"),
+    "no-dir-scan",
     Value::Flag,
     "",
     "Do not report what a new directory already holds",
@@ -184,7 +182,7 @@ const NO_DIR_SCAN: Opt = opt(
 );
 const NO_DEREF: Opt = opt(
     Some('P'),
-    Some("no-dereference"),
+    "no-dereference",
     Value::Flag,
     "",
     "Do not follow symlinks",
@@ -192,7 +190,7 @@ const NO_DEREF: Opt = opt(
 );
 const INOTIFY: Opt = opt(
     Some('I'),
-    Some("inotify"),
+    "inotify",
     Value::Flag,
     "",
     "Watch with inotify",
@@ -200,7 +198,7 @@ const INOTIFY: Opt = opt(
 );
 const FANOTIFY: Opt = opt(
     Some('F'),
-    Some("fanotify"),
+    "fanotify",
     Value::Flag,
     "",
     "Watch with fanotify",
@@ -210,7 +208,7 @@ const FANOTIFY: Opt = opt(
 );
 const FILESYSTEM: Opt = opt(
     Some('S'),
-    Some("filesystem"),
+    "filesystem",
     Value::Flag,
     "",
     "Watch entire filesystem with fanotify",
@@ -220,7 +218,7 @@ const FILESYSTEM: Opt = opt(
 );
 const FROMFILE: Opt = opt(
     None,
-    Some("fromfile"),
+    "fromfile",
     Value::File,
     "file",
     "Read files to watch from <file> or '-' for stdin",
@@ -230,7 +228,7 @@ const FROMFILE: Opt = opt(
 );
 const EXCLUDE: Opt = opt(
     None,
-    Some("exclude"),
+    "exclude",
     Value::Regex,
     "pattern",
     "Exclude events on files matching the extended regex",
@@ -240,7 +238,7 @@ const EXCLUDE: Opt = opt(
 );
 const EXCLUDEI: Opt = opt(
     None,
-    Some("excludei"),
+    "excludei",
     Value::Regex,
     "pattern",
     "Like --exclude but case insensitive",
@@ -248,7 +246,7 @@ const EXCLUDEI: Opt = opt(
 );
 const INCLUDE: Opt = opt(
     None,
-    Some("include"),
+    "include",
     Value::Regex,
     "pattern",
     "Print only events on files matching the extended regex",
@@ -258,7 +256,7 @@ const INCLUDE: Opt = opt(
 );
 const INCLUDEI: Opt = opt(
     None,
-    Some("includei"),
+    "includei",
     Value::Regex,
     "pattern",
     "Like --include but case insensitive",
@@ -267,7 +265,7 @@ const INCLUDEI: Opt = opt(
 
 const MONITOR: Opt = opt(
     Some('m'),
-    Some("monitor"),
+    "monitor",
     Value::Flag,
     "",
     "Keep listening for events forever",
@@ -276,7 +274,7 @@ const MONITOR: Opt = opt(
 );
 const DAEMON: Opt = opt(
     Some('d'),
-    Some("daemon"),
+    "daemon",
     Value::Flag,
     "",
     "Run in the background, logging events to --outfile",
@@ -285,7 +283,7 @@ const DAEMON: Opt = opt(
 );
 const OUTFILE: Opt = opt(
     Some('o'),
-    Some("outfile"),
+    "outfile",
     Value::File,
     "file",
     "Print events to <file> rather than stdout",
@@ -294,7 +292,7 @@ const OUTFILE: Opt = opt(
 );
 const SYSLOG: Opt = opt(
     Some('s'),
-    Some("syslog"),
+    "syslog",
     Value::Flag,
     "",
     "Send errors to syslog rather than stderr",
@@ -302,7 +300,7 @@ const SYSLOG: Opt = opt(
 );
 const QUIET: Opt = repeated(opt(
     Some('q'),
-    Some("quiet"),
+    "quiet",
     Value::Flag,
     "",
     "Print less (only print events); twice: print nothing",
@@ -311,7 +309,7 @@ const QUIET: Opt = repeated(opt(
 ));
 const FORMAT: Opt = opt(
     None,
-    Some("format"),
+    "format",
     Value::Format,
     "fmt",
     "Print using a specified printf-like format string",
@@ -321,7 +319,7 @@ const FORMAT: Opt = opt(
 );
 const NO_NEWLINE: Opt = opt(
     None,
-    Some("no-newline"),
+    "no-newline",
     Value::Flag,
     "",
     "Don't print a newline after --format",
@@ -330,7 +328,7 @@ const NO_NEWLINE: Opt = opt(
 );
 const TIMEFMT: Opt = opt(
     None,
-    Some("timefmt"),
+    "timefmt",
     Value::TimeFormat,
     "fmt",
     "strftime-compatible format for %T in --format",
@@ -339,7 +337,7 @@ const TIMEFMT: Opt = opt(
 );
 const CSV: Opt = opt(
     Some('c'),
-    Some("csv"),
+    "csv",
     Value::Flag,
     "",
     "Print events in CSV format",
@@ -349,7 +347,7 @@ const CSV: Opt = opt(
 
 const VERBOSE: Opt = opt(
     Some('v'),
-    Some("verbose"),
+    "verbose",
     Value::Flag,
     "",
     "Be verbose",
@@ -358,7 +356,7 @@ const VERBOSE: Opt = opt(
 );
 const ZERO: Opt = opt(
     Some('z'),
-    Some("zero"),
+    "zero",
     Value::Flag,
     "",
     "Output rows and columns even if they consist only of zeros",
@@ -366,7 +364,7 @@ const ZERO: Opt = opt(
 );
 const ASCENDING: Opt = opt(
     Some('a'),
-    Some("ascending"),
+    "ascending",
     Value::SortKey,
     "event",
     "Sort ascending by a particular event, or 'total'",
@@ -375,7 +373,7 @@ const ASCENDING: Opt = opt(
 );
 const DESCENDING: Opt = opt(
     Some('d'),
-    Some("descending"),
+    "descending",
     Value::SortKey,
     "event",
     "Sort descending by a particular event, or 'total'",
@@ -459,7 +457,7 @@ mod tests {
             }
             let doc = docs
                 .iter()
-                .find(|o| o.long == Some(long.name))
+                .find(|o| o.long == long.name)
                 .unwrap_or_else(|| panic!("--{} has no documentation row", long.name));
             assert_eq!(
                 doc.value != Value::Flag,
@@ -477,7 +475,7 @@ mod tests {
             }
         }
         for doc in docs {
-            let long = doc.long.unwrap_or_default();
+            let long = doc.long;
             assert!(
                 spec.long.iter().any(|l| l.name == long),
                 "documented --{long} is not an option"

@@ -57,11 +57,10 @@ fn about(applet: Applet) -> &'static str {
 /// One option as a clap argument. `man`: possible values are listed in the EVENTS
 /// section instead of under the option.
 fn arg(o: &Opt, man: bool) -> Arg {
-    let id = o.long.or(o.short.map(|_| "short")).unwrap_or("option");
-    let mut a = Arg::new(id).help(o.summary).long_help(o.help);
-    if let Some(l) = o.long {
-        a = a.long(l);
-    }
+    let mut a = Arg::new(o.long)
+        .long(o.long)
+        .help(o.summary)
+        .long_help(o.help);
     if let Some(s) = o.short {
         a = a.short(s);
     }
@@ -98,9 +97,10 @@ fn arg(o: &Opt, man: bool) -> Arg {
             a.value_parser(keys).hide_possible_values(man)
         }
         Value::File => a.value_hint(ValueHint::FilePath),
-        Value::Path => a.value_hint(ValueHint::AnyPath),
-        Value::Seconds | Value::Regex | Value::Format => a.value_hint(ValueHint::Other),
-        Value::TimeFormat => a.value_hint(ValueHint::Other),
+        // Not file names: the word is left as typed.
+        Value::Seconds | Value::Regex | Value::Format | Value::TimeFormat => {
+            a.value_hint(ValueHint::Other)
+        }
         Value::Flag => a,
     }
 }
@@ -245,9 +245,7 @@ fn synopsis(tool: &Tool) -> String {
         if let Some(c) = o.short {
             names.push(format!("\\fB\\-{c}\\fR"));
         }
-        if let Some(l) = o.long {
-            names.push(format!("\\fB\\-\\-{}\\fR", l.replace('-', "\\-")));
-        }
+        names.push(format!("\\fB\\-\\-{}\\fR", o.long.replace('-', "\\-")));
         let value = if o.value_name.is_empty() {
             String::new()
         } else {
