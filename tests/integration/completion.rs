@@ -22,10 +22,7 @@ const TOOLS: &[&str] = &[
 ];
 
 fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    crate::util::which(tool).is_some()
 }
 
 /// What the bash completion of `words[0]` offers for the command line `words` (the

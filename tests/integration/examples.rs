@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::live::collect;
-use crate::util::{fresh_dir, heavy, pids_mentioning, tool_dir};
+use crate::util::{fresh_dir, heavy, pids_mentioning, tool_dir, which};
 
 /// Hard deadline of every wait.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -27,17 +27,6 @@ fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(name)
-}
-
-/// The first executable called `tool` on the test's PATH.
-fn which(tool: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(tool))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
 
 /// PATH for a script: `first` (wrappers), our inotifywait's dir, then the test's PATH.

@@ -863,12 +863,7 @@ fn unit_path() -> PathBuf {
 /// pointed at the binary under test (skipped where systemd-analyze is not installed).
 #[test]
 fn unit_file_verifies() {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("systemd-analyze"))
-            .find(|p| p.is_file())
-    });
-    let Some(analyze) = found else {
+    let Some(analyze) = util::which("systemd-analyze") else {
         println!("skipped: systemd-analyze is not installed");
         return;
     };

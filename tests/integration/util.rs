@@ -970,3 +970,14 @@ pub fn default_signals(cmd: &mut Command, ignored: Vec<libc::c_int>) {
         });
     }
 }
+
+/// The first executable called `tool` on the test's PATH.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
