@@ -11,6 +11,7 @@ use clap::builder::PossibleValue;
 use clap::{Arg, ArgAction, Command, ValueHint};
 use clap_complete::Shell;
 use rinotify::cli::doc::{self, Applet, Opt, Value};
+use rinotify::cli::watch::sort_key;
 
 /// The date the man pages carry: the release's, not the build's (the output must not
 /// change from one day to the next, or the drift check would fail).
@@ -75,25 +76,24 @@ fn arg(o: &Opt, man: bool) -> Arg {
         .value_name(o.value_name)
         .num_args(1)
         .action(ArgAction::Append);
-    let events = || {
+    // The events a key parser accepts, as completion values with their descriptions.
+    let events = |accepts: &dyn Fn(&str) -> bool| {
         doc::EVENTS
             .iter()
+            .filter(|(n, _)| accepts(n))
             .map(|(n, h)| PossibleValue::new(*n).help(*h))
             .collect::<Vec<_>>()
     };
     match o.value {
         Value::Events => a
-            .value_parser(events())
+            .value_parser(events(&|_| true))
             .value_delimiter(',')
             .hide_possible_values(man),
         Value::SortKey => {
+            // What inotifywatch's -a/-d accept (not `move` or `close`), asked of its parser.
+            let sorts = |n: &str| sort_key(n.as_bytes(), true).is_ok();
             let mut keys = vec![PossibleValue::new("total").help("all events together")];
-            keys.extend(
-                doc::EVENTS
-                    .iter()
-                    .filter(|(n, _)| *n != "move" && *n != "close")
-                    .map(|(n, h)| PossibleValue::new(*n).help(*h)),
-            );
+            keys.extend(events(&sorts));
             a.value_parser(keys).hide_possible_values(man)
         }
         Value::File => a.value_hint(ValueHint::FilePath),
@@ -133,10 +133,10 @@ fn rinotify_command(man: bool) -> Command {
     if !man {
         cmd = cmd
             .mut_subcommand("wait", |_| {
-                tool_command("wait", Applet::Wait, man).about(about(Applet::Wait))
+                tool_command("wait", Applet::Wait, false).about(about(Applet::Wait))
             })
             .mut_subcommand("watch", |_| {
-                tool_command("watch", Applet::Watch, man).about(about(Applet::Watch))
+                tool_command("watch", Applet::Watch, false).about(about(Applet::Watch))
             });
     }
     cmd
