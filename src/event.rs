@@ -112,6 +112,14 @@ pub fn render_mask(mask: u32, sep: u8, out: &mut Vec<u8>) {
     }
 }
 
+/// The names [`render_mask`] prints for `mask`, in its order (none when no known bit).
+pub fn mask_names(mask: u32) -> impl Iterator<Item = &'static str> {
+    RENDER_NAMES
+        .iter()
+        .filter(move |&&(_, bit)| mask & bit != 0)
+        .map(|&(name, _)| name)
+}
+
 /// Convenience form of [`render_mask`] returning a fresh vector.
 pub fn mask_to_string(mask: u32, sep: u8) -> Vec<u8> {
     let mut v = Vec::new();
@@ -132,6 +140,9 @@ pub struct Event<'a> {
     pub watch: &'a [u8],
     /// The file name inside the watched directory; empty when the event has none.
     pub name: &'a [u8],
+    /// Made by the watcher, not read from the kernel: a `CREATE` for what a new
+    /// directory already held when it was first watched.
+    pub synthetic: bool,
 }
 
 #[cfg(test)]

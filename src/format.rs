@@ -1,7 +1,9 @@
-//! Event lines: the default `%w %e %f` layout, `--csv`, and `--format`/`--timefmt` templates,
-//! parsed once and rendered into a reused buffer with no allocation per event.
+//! Event lines: the default `%w %e %f` layout, `--csv`, `--format`/`--timefmt` templates
+//! and `--json` objects, parsed once and rendered into a reused buffer with no allocation
+//! per event.
 
-use crate::event::{Event, render_mask};
+use crate::event::{Event, bits, mask_names, render_mask};
+use crate::json;
 
 /// The reference renders into a 4096-byte buffer: at most 4095 bytes of a line are kept.
 const LINE_CAP: usize = 4095;
@@ -16,6 +18,8 @@ enum Token {
     Events(u8),
     Cookie,
     Time,
+    /// `%s`: `1` for an event the watcher made (a new directory's scan), else `0`.
+    Synthetic,
 }
 
 /// A parsed `--format` template.
@@ -75,6 +79,7 @@ impl Template {
                 b'e' => Some(Token::Events(b',')),
                 b'c' => Some(Token::Cookie),
                 b'T' => Some(Token::Time),
+                b's' => Some(Token::Synthetic),
                 sep if text.get(i) == Some(&b'e') => {
                     i += 1;
                     Some(Token::Events(sep))
@@ -117,6 +122,8 @@ pub enum Layout {
     Csv,
     /// A user template, with the strftime format for `%T`.
     Template(Template, Option<Vec<u8>>),
+    /// `--json`: one object per line; the backend's name for its `backend` key.
+    Json(&'static str),
 }
 
 /// Renders events of one layout; keeps the `%T` text cached for the current second.
@@ -124,6 +131,9 @@ pub enum Layout {
 pub struct Formatter {
     layout: Layout,
     clock: crate::timefmt::Clock,
+    utc: json::Clock,
+    /// Scratch for `path_base64` (only for names that are not UTF-8).
+    path: Vec<u8>,
 }
 
 impl Formatter {
@@ -131,6 +141,8 @@ impl Formatter {
         Formatter {
             layout,
             clock: crate::timefmt::Clock::default(),
+            utc: json::Clock::default(),
+            path: Vec::new(),
         }
     }
 
@@ -156,6 +168,49 @@ impl Formatter {
                 out.push(b',');
                 csv_field(ev.name, out);
                 out.push(b'\n');
+            }
+            Layout::Json(backend) => {
+                out.extend_from_slice(b"{\"time\":");
+                self.utc.now(out);
+                out.extend_from_slice(b",\"watch\":");
+                let watch = json::string(ev.watch, out);
+                out.extend_from_slice(b",\"name\":");
+                let name = json::string(ev.name, out);
+                out.extend_from_slice(b",\"path\":\"");
+                json::string_body(ev.watch, out);
+                json::string_body(ev.name, out);
+                out.extend_from_slice(b"\",\"events\":[");
+                let mut first = true;
+                for n in mask_names(ev.mask) {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.push(b'"');
+                    out.extend_from_slice(n.as_bytes());
+                    out.push(b'"');
+                }
+                if first {
+                    out.extend_from_slice(format!("\"0x{:08x}\"", ev.mask).as_bytes());
+                }
+                out.extend_from_slice(b"],\"dir\":");
+                out.extend_from_slice(bool_text(ev.mask & bits::ISDIR != 0));
+                out.extend_from_slice(b",\"cookie\":");
+                json::uint(u64::from(ev.cookie), out);
+                out.extend_from_slice(b",\"synthetic\":");
+                out.extend_from_slice(bool_text(ev.synthetic));
+                out.extend_from_slice(b",\"backend\":\"");
+                out.extend_from_slice(backend.as_bytes());
+                out.push(b'"');
+                json::base64_field("watch", ev.watch, watch, out);
+                json::base64_field("name", ev.name, name, out);
+                if !(watch && name) {
+                    self.path.clear();
+                    self.path.extend_from_slice(ev.watch);
+                    self.path.extend_from_slice(ev.name);
+                    json::base64_field("path", &self.path, false, out);
+                }
+                out.extend_from_slice(b"}\n");
             }
             Layout::Template(t, timefmt) => {
                 if t.drops_line {
@@ -191,6 +246,11 @@ impl Formatter {
                                 out.truncate(start + LINE_CAP.max(used));
                             }
                         }
+                        Token::Synthetic => {
+                            if used < LINE_CAP {
+                                out.push(if ev.synthetic { b'1' } else { b'0' });
+                            }
+                        }
                         Token::Time => {
                             let text = match timefmt {
                                 Some(f) => self.clock.now(f),
@@ -209,6 +269,10 @@ impl Formatter {
             }
         }
     }
+}
+
+fn bool_text(b: bool) -> &'static [u8] {
+    if b { b"true" } else { b"false" }
 }
 
 /// Appends one CSV field: quoted iff it contains `"`, `,` or a newline, or begins or ends
@@ -246,6 +310,7 @@ mod tests {
             cookie,
             watch: watch.as_bytes(),
             name: name.as_bytes(),
+            synthetic: false,
         }
     }
 

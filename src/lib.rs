@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod format;
 pub mod getopt;
+pub mod json;
 pub mod notify;
 pub mod output;
 pub mod run;

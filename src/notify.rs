@@ -1,11 +1,13 @@
-//! systemd readiness, spoken directly (the sd_notify protocol, no library): `READY=1` on
-//! the datagram socket `NOTIFY_SOCKET` names once every watch is established, and
-//! `STOPPING=1` when a program that was ready ends, by returning or by a terminating
-//! signal. Every send is best effort: a missing, unusable or full socket is ignored and
-//! never shows in the output or the exit status.
+//! Readiness, told to whoever waits for it: the line `Watches established.` on the fd
+//! `--ready-fd` names (then closed), and systemd's sd_notify protocol spoken directly
+//! (no library): `READY=1` on the datagram socket `NOTIFY_SOCKET` names once every
+//! watch is established, and `STOPPING=1` when a program that was ready ends, by
+//! returning or by a terminating signal. Every send is best effort: a missing, unusable
+//! or full socket, or a reader that went away, is ignored and never shows in the output
+//! or the exit status.
 
 use std::ffi::OsStr;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
@@ -53,24 +55,38 @@ pub fn ready_message(watches: usize) -> Vec<u8> {
     format!("READY=1\nSTATUS=Watches established: {watches}").into_bytes()
 }
 
+/// The line written to the `--ready-fd` descriptor.
+pub const READY_LINE: &[u8] = b"Watches established.\n";
+
 /// One run's side of the protocol: [`Notify::ready`] where `Watches established.` is (or,
 /// quiet, would be) said, [`Notify::stopping`] when the applet returns.
 #[derive(Debug, Default)]
 pub struct Notify {
+    /// `--ready-fd`: written to and closed once ready.
+    ready_fd: Option<RawFd>,
     /// Connected to `NOTIFY_SOCKET` once ready was announced.
     socket: Option<UnixDatagram>,
 }
 
 impl Notify {
-    pub fn new() -> Notify {
-        Notify::default()
+    /// `ready_fd` is `--ready-fd`'s descriptor, checked open by the configuration.
+    pub fn new(ready_fd: Option<RawFd>) -> Notify {
+        Notify {
+            ready_fd,
+            socket: None,
+        }
     }
 
     /// If `NOTIFY_SOCKET` names a usable socket: routes each of `signals` that still has
     /// its default disposition through a handler that sends `STOPPING=1` and then dies
     /// of the signal as before, and sends `READY=1` with `watches` in the status. The
     /// handlers go in first, so a signal sent as soon as `READY=1` is read is covered.
+    ///
+    /// First, writes [`READY_LINE`] to the `--ready-fd` descriptor and closes it.
     pub fn ready(&mut self, watches: usize, signals: &[libc::c_int]) {
+        if let Some(fd) = self.ready_fd.take() {
+            let _ = crate::sys::write_and_close(fd, READY_LINE);
+        }
         let Some(addr) = std::env::var_os(VARIABLE).as_deref().and_then(parse) else {
             return;
         };
@@ -192,7 +208,7 @@ mod tests {
     fn notifying_without_a_listener_is_silent() {
         // Connecting to nothing fails quietly; stopping without ready sends nothing.
         assert!(connect(&Address::Path("/nonexistent/rinotify.sock".into())).is_none());
-        let mut n = Notify::new();
+        let mut n = Notify::new(None);
         n.stopping();
         assert!(n.socket.is_none());
     }

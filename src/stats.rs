@@ -157,9 +157,8 @@ impl Stats {
         self.counted == 0
     }
 
-    /// Renders the table: columns for events in `mask` that are non-zero (all of them with
-    /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
-    pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
+    /// Every row (live and retired) in watch-creation order, with the grand totals.
+    fn all_rows(&self) -> (Vec<Row>, [u64; 13]) {
         let mut all: Vec<(i32, Row)> = self.rows.iter().map(|(wd, r)| (wd, r.clone())).collect();
         for d in &self.dead {
             let mut counts = [0u64; 13];
@@ -182,14 +181,13 @@ impl Stats {
                 *g += c;
             }
         }
-        let shown: Vec<usize> = (0..COLUMNS.len())
-            .filter(|&i| mask & COLUMNS[i].1 != 0 && (zero || grand[i] != 0))
-            .collect();
-        let mut rows: Vec<&Row> = all
-            .iter()
-            .map(|(_, r)| r)
-            .filter(|r| zero || r.total != 0)
-            .collect();
+        (all.into_iter().map(|(_, r)| r).collect(), grand)
+    }
+
+    /// The rows to show: a non-zero total (all with `zero`), ordered by `sort` (ties in
+    /// watch-creation order).
+    fn shown_rows(all: &[Row], zero: bool, sort: Sort) -> Vec<&Row> {
+        let mut rows: Vec<&Row> = all.iter().filter(|r| zero || r.total != 0).collect();
         let value = |r: &Row| match sort.key {
             SortKey::Total => r.total,
             SortKey::Column(i) => r.counts.get(i).copied().unwrap_or(0),
@@ -199,13 +197,23 @@ impl Stats {
         } else {
             rows.sort_by_key(|r| std::cmp::Reverse(value(r)));
         }
+        rows
+    }
+
+    /// Renders the table: columns for events in `mask` that are non-zero (all of them with
+    /// `zero`), rows with a non-zero total (all with `zero`), ordered by `sort`.
+    pub fn render(&self, mask: u32, zero: bool, sort: Sort, out: &mut Vec<u8>) {
+        let (all, grand) = self.all_rows();
+        let shown: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&i| mask & COLUMNS[i].1 != 0 && (zero || grand[i] != 0))
+            .collect();
         out.extend_from_slice(b"total  ");
         for &i in &shown {
             out.extend_from_slice(COLUMNS[i].0.as_bytes());
             out.extend_from_slice(b"  ");
         }
         out.extend_from_slice(b"filename\n");
-        for r in rows {
+        for r in Stats::shown_rows(&all, zero, sort) {
             pad(out, r.total, 5);
             for &i in &shown {
                 pad(out, r.counts[i], COLUMNS[i].0.len());
@@ -214,6 +222,72 @@ impl Stats {
             out.push(b'\n');
         }
     }
+
+    /// Renders the table as one JSON document on one line (`--json`): the rows the
+    /// text table shows, in its order, each with `path`, `total` and a count for every
+    /// watched event (zeros included, so every row has the same keys); the grand
+    /// `totals`; `lost`, the number of kernel queue overflows (each lost at least one
+    /// event the counts miss); the `backend`; and the `time` (RFC 3339, UTC) it was
+    /// taken at, which the caller writes with `clock`.
+    pub fn render_json(&self, t: &JsonTable, clock: &mut crate::json::Clock, out: &mut Vec<u8>) {
+        use crate::json;
+        let (all, grand) = self.all_rows();
+        let watched: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&i| t.mask & COLUMNS[i].1 != 0)
+            .collect();
+        let counts = |out: &mut Vec<u8>, total: u64, counts: &[u64; 13]| {
+            out.extend_from_slice(b"\"total\":");
+            json::uint(total, out);
+            out.extend_from_slice(b",\"events\":{");
+            for (k, &i) in watched.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.push(b'"');
+                out.extend_from_slice(COLUMNS[i].0.as_bytes());
+                out.extend_from_slice(b"\":");
+                json::uint(counts[i], out);
+            }
+            out.push(b'}');
+        };
+        out.extend_from_slice(b"{\"time\":");
+        clock.now(out);
+        out.extend_from_slice(b",\"backend\":\"");
+        out.extend_from_slice(t.backend.as_bytes());
+        out.extend_from_slice(b"\",\"rows\":[");
+        for (k, r) in Stats::shown_rows(&all, t.zero, t.sort)
+            .into_iter()
+            .enumerate()
+        {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"path\":");
+            let exact = json::string(&r.name, out);
+            out.push(b',');
+            counts(out, r.total, &r.counts);
+            json::base64_field("path", &r.name, exact, out);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"totals\":{");
+        let total = all.iter().map(|r| r.total).sum();
+        counts(out, total, &grand);
+        out.extend_from_slice(b"},\"lost\":");
+        json::uint(t.lost, out);
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// What the JSON table needs besides the counts.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonTable {
+    /// The events watched: each is a key of every row's `events`.
+    pub mask: u32,
+    pub zero: bool,
+    pub sort: Sort,
+    /// Kernel queue overflows so far.
+    pub lost: u64,
+    pub backend: &'static str,
 }
 
 /// A number left-justified in `width`, then two spaces (wider numbers push the line).
@@ -235,6 +309,7 @@ mod tests {
             cookie: 0,
             watch: watch.as_bytes(),
             name: b"",
+            synthetic: false,
         }
     }
 

@@ -358,3 +358,45 @@ extern "C" fn stop_notice_handler(sig: libc::c_int) {
     // SAFETY: raise(3) is async-signal-safe.
     unsafe { libc::raise(sig) };
 }
+
+/// Whether `fd` is an open file descriptor (`fcntl(F_GETFD)`), or why not.
+pub fn fd_open(fd: RawFd) -> Result<(), Errno> {
+    // SAFETY: F_GETFD on an integer fd only inspects the table.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// Writes `data` to `fd` and closes it, without dying of SIGPIPE when the reader is gone:
+/// SIGPIPE is blocked around the write and one it raised is taken back before the mask
+/// is restored. Best effort: errors are returned, the fd is closed either way.
+pub fn write_and_close(fd: RawFd, data: &[u8]) -> Result<(), Errno> {
+    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it.
+    let mut pipe: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid sigset pointers; this thread's mask only.
+    unsafe {
+        libc::sigemptyset(&mut pipe);
+        libc::sigaddset(&mut pipe, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe, &mut old);
+    }
+    let r = write_all(fd, data);
+    if r == Err(Errno::EPIPE) {
+        let zero = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: consumes the SIGPIPE our write left pending (if it was not already
+        // pending before, in which case the mask restore delivers it as it would have).
+        unsafe { libc::sigtimedwait(&pipe, std::ptr::null_mut(), &zero) };
+    }
+    // SAFETY: restores the mask saved above; closing an fd we were handed to own.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        libc::close(fd);
+    }
+    r
+}

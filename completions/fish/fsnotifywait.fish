@@ -6,6 +6,7 @@ complete -c fsnotifywait -l fromfile -d 'Read files to watch from <file> or \'-\
 complete -c fsnotifywait -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
 complete -c fsnotifywait -l format -d 'Print using a specified printf-like format string' -r -f
 complete -c fsnotifywait -l timefmt -d 'strftime-compatible format for %T in --format' -r -f
+complete -c fsnotifywait -l ready-fd -d 'Write a line to this fd once every watch exists' -r -f
 complete -c fsnotifywait -s t -l timeout -d 'Exit after this many seconds without an event' -r -f
 complete -c fsnotifywait -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
 modify\t'file or directory contents were written'
@@ -36,3 +37,4 @@ complete -c fsnotifywait -s s -l syslog -d 'Send errors to syslog rather than st
 complete -c fsnotifywait -s q -l quiet -d 'Print less (only print events); twice: print nothing'
 complete -c fsnotifywait -l no-newline -d 'Don\'t print a newline after --format'
 complete -c fsnotifywait -s c -l csv -d 'Print events in CSV format'
+complete -c fsnotifywait -l json -d 'Print each event as one JSON object per line'

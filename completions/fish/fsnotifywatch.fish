@@ -47,6 +47,7 @@ create\t'file or directory created within watched directory'
 delete\t'file or directory deleted within watched directory'
 delete_self\t'file or directory was deleted'
 unmount\t'file system containing file or directory unmounted'"
+complete -c fsnotifywatch -l ready-fd -d 'Write a line to this fd once every watch exists' -r -f
 complete -c fsnotifywatch -s h -l help -d 'Show this help text'
 complete -c fsnotifywatch -l version -d 'Print the version and exit'
 complete -c fsnotifywatch -s v -l verbose -d 'Be verbose'
@@ -57,3 +58,4 @@ complete -c fsnotifywatch -s I -l inotify -d 'Watch with inotify'
 complete -c fsnotifywatch -s F -l fanotify -d 'Watch with fanotify'
 complete -c fsnotifywatch -s S -l filesystem -d 'Watch entire filesystem with fanotify'
 complete -c fsnotifywatch -s P -l no-dereference -d 'Do not follow symlinks'
+complete -c fsnotifywatch -l json -d 'Print the table as one JSON document'

@@ -47,6 +47,7 @@ create\t'file or directory created within watched directory'
 delete\t'file or directory deleted within watched directory'
 delete_self\t'file or directory was deleted'
 unmount\t'file system containing file or directory unmounted'"
+complete -c inotifywatch -l ready-fd -d 'Write a line to this fd once every watch exists' -r -f
 complete -c inotifywatch -s h -l help -d 'Show this help text'
 complete -c inotifywatch -l version -d 'Print the version and exit'
 complete -c inotifywatch -s v -l verbose -d 'Be verbose'
@@ -57,3 +58,4 @@ complete -c inotifywatch -s I -l inotify -d 'Watch with inotify'
 complete -c inotifywatch -s F -l fanotify -d 'Watch with fanotify'
 complete -c inotifywatch -s S -l filesystem -d 'Watch entire filesystem with fanotify'
 complete -c inotifywatch -s P -l no-dereference -d 'Do not follow symlinks'
+complete -c inotifywatch -l json -d 'Print the table as one JSON document'

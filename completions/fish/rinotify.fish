@@ -38,6 +38,7 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l fromfile -d '
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l format -d 'Print using a specified printf-like format string' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l timefmt -d 'strftime-compatible format for %T in --format' -r -f
+complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l ready-fd -d 'Write a line to this fd once every watch exists' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s t -l timeout -d 'Exit after this many seconds without an event' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
 modify\t'file or directory contents were written'
@@ -68,6 +69,7 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s s -l syslog -
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s q -l quiet -d 'Print less (only print events); twice: print nothing'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l no-newline -d 'Don\'t print a newline after --format'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s c -l csv -d 'Print events in CSV format'
+complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l json -d 'Print each event as one JSON object per line'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l fromfile -d 'Read files to watch from <file> or \'-\' for stdin' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l exclude -d 'Exclude events on files matching the extended regex' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l excludei -d 'Like --exclude but case insensitive' -r -f
@@ -117,6 +119,7 @@ create\t'file or directory created within watched directory'
 delete\t'file or directory deleted within watched directory'
 delete_self\t'file or directory was deleted'
 unmount\t'file system containing file or directory unmounted'"
+complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l ready-fd -d 'Write a line to this fd once every watch exists' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s h -l help -d 'Show this help text'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l version -d 'Print the version and exit'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s v -l verbose -d 'Be verbose'
@@ -127,3 +130,4 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s I -l inotify
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s F -l fanotify -d 'Watch with fanotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s S -l filesystem -d 'Watch entire filesystem with fanotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s P -l no-dereference -d 'Do not follow symlinks'
+complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l json -d 'Print the table as one JSON document'

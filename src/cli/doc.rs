@@ -24,6 +24,8 @@ pub enum Value {
     TimeFormat,
     /// A number of seconds.
     Seconds,
+    /// An open file descriptor's number.
+    Fd,
 }
 
 /// One option as the man page and the completions present it.
@@ -344,6 +346,27 @@ const CSV: Opt = opt(
     "Print each event as a CSV row: watched path, events, file name. A field holding a comma, \
      a quote or a line break is quoted, with quotes doubled.",
 );
+const JSON_WAIT: Opt = opt(
+    None,
+    "json",
+    Value::Flag,
+    "",
+    "Print each event as one JSON object per line",
+    "Print each event as a JSON object on a line of its own (JSON Lines), for programs; \
+     see JSON OUTPUT. Cannot be combined with --csv or --format. Not in inotify-tools; \
+     spelled out in full only.",
+);
+const READY_FD: Opt = opt(
+    None,
+    "ready-fd",
+    Value::Fd,
+    "fd",
+    "Write a line to this fd once every watch exists",
+    "Once every watch exists, write the line 'Watches established.' to this open file \
+     descriptor and close it, so that a program can wait for readiness without reading \
+     standard error (also with --quiet; with --daemon, from the process that stays). Not \
+     in inotify-tools; spelled out in full only.",
+);
 
 const VERBOSE: Opt = opt(
     Some('v'),
@@ -361,6 +384,15 @@ const ZERO: Opt = opt(
     "",
     "Output rows and columns even if they consist only of zeros",
     "In the table, print rows and columns even when all their counts are zero.",
+);
+const JSON_WATCH: Opt = opt(
+    None,
+    "json",
+    Value::Flag,
+    "",
+    "Print the table as one JSON document",
+    "Print the table (at the end and on each SIGUSR1) as one JSON document on one line \
+     instead of text; see JSON OUTPUT. Not in inotify-tools; spelled out in full only.",
 );
 const ASCENDING: Opt = opt(
     Some('a'),
@@ -405,6 +437,8 @@ pub const WAIT: &[Opt] = &[
     NO_NEWLINE,
     TIMEFMT,
     CSV,
+    JSON_WAIT,
+    READY_FD,
     TIMEOUT_WAIT,
     EVENT,
 ];
@@ -430,6 +464,8 @@ pub const WATCH: &[Opt] = &[
     EVENT,
     ASCENDING,
     DESCENDING,
+    JSON_WATCH,
+    READY_FD,
 ];
 
 /// The options of `applet`.

@@ -32,6 +32,10 @@ pub struct WatchSet {
     pub fanotify: Option<bool>,
     /// `-S` was given (kept by a later `-I`, as upstream does: its banner stays).
     pub filesystem: bool,
+    /// `--json`: events (inotifywait) or the table (inotifywatch) as JSON.
+    pub json: bool,
+    /// `--ready-fd N`: where to say that every watch exists.
+    pub ready_fd: Option<i32>,
 }
 
 impl WatchSet {
@@ -72,6 +76,16 @@ impl WatchSet {
                 self.filesystem = true;
             }
             'N' => self.no_dir_scan = true,
+            'J' => self.json = true,
+            'R' => match parse_fd(&val) {
+                Some(fd) => self.ready_fd = Some(fd),
+                None => {
+                    return Err(fail(&[quoted(
+                        &val,
+                        "' is not a file descriptor number (--ready-fd).",
+                    )]));
+                }
+            },
             '4' => {
                 if self.fromfile.is_some() {
                     return Err(complain("Multiple --fromfile options given."));
@@ -83,6 +97,14 @@ impl WatchSet {
         }
         Ok(true)
     }
+}
+
+/// `--ready-fd`'s value: a decimal fd number, nothing else.
+fn parse_fd(val: &[u8]) -> Option<i32> {
+    if val.is_empty() || !val.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(val).ok()?.parse().ok()
 }
 
 /// A usage error of these lines.

@@ -31,6 +31,8 @@ const LONG: &[LongOpt] = &[
     LongOpt::new("includei", true, 'j'),
     LongOpt::exact("version", false, 'V'),
     LongOpt::exact("no-dir-scan", false, 'N'),
+    LongOpt::exact("json", false, 'J'),
+    LongOpt::exact("ready-fd", true, 'R'),
 ];
 
 pub const SPEC: Spec = Spec {

@@ -53,6 +53,14 @@ impl Timeout {
     }
 }
 
+/// `--ready-fd N` names a descriptor that is not open: the line saying so. Checked
+/// before anything is opened, so that N cannot be the program's own inotify fd.
+pub fn ready_fd_closed(set: &WatchSet) -> Option<Vec<u8>> {
+    let fd = set.ready_fd?;
+    let e = crate::sys::fd_open(fd).err()?;
+    Some(format!("--ready-fd {fd}: {}", strerror(e)).into_bytes())
+}
+
 /// What both applets watch, typed.
 #[derive(Debug, Clone, Default)]
 pub struct Common {
@@ -66,6 +74,10 @@ pub struct Common {
     pub kernel: Kernel,
     /// `-S` was given: the filesystem banners and wording (also after a later `-I`).
     pub filesystem: bool,
+    /// `--json`.
+    pub json: bool,
+    /// `--ready-fd`, checked open.
+    pub ready_fd: Option<i32>,
     regex: RegexOpts,
     fromfile: Option<Vec<u8>>,
     operands: Vec<Vec<u8>>,
@@ -85,9 +97,19 @@ impl Common {
                 _ => Kernel::Inotify,
             },
             filesystem: set.filesystem,
+            json: set.json,
+            ready_fd: set.ready_fd,
             regex: set.regex,
             fromfile: set.fromfile,
             operands: set.operands,
+        }
+    }
+
+    /// The backend's name in JSON output.
+    pub fn backend(&self) -> &'static str {
+        match self.kernel {
+            Kernel::Inotify => "inotify",
+            Kernel::Fanotify | Kernel::Filesystem => "fanotify",
         }
     }
 

@@ -47,6 +47,10 @@ impl Wait {
             lines.push(m.as_bytes().to_vec());
             return Err(Error::Usage(lines));
         }
+        if let Some(m) = super::ready_fd_closed(&a.set) {
+            lines.push(m);
+            return Err(Error::Usage(lines));
+        }
         let mut warnings = Vec::new();
         if a.set.regex.exclude_count > 1 {
             warnings.push(
@@ -95,6 +99,7 @@ impl Wait {
                 Ok(t) => Layout::Template(t, self.timefmt.clone()),
                 Err(_) => return Err(Error::BadFormat),
             },
+            None if self.common.json => Layout::Json(self.common.backend()),
             None if self.csv => Layout::Csv,
             None => Layout::Default,
         };
@@ -115,6 +120,12 @@ fn check(c: &Args) -> Option<&'static str> {
     }
     if c.csv && c.format.is_some() {
         return Some("-c and --format cannot both be specified.");
+    }
+    if c.set.json && c.csv {
+        return Some("-c and --json cannot both be specified.");
+    }
+    if c.set.json && c.format.is_some() {
+        return Some("--format and --json cannot both be specified.");
     }
     if c.no_newline && c.format.is_none() {
         return Some("--no-newline cannot be specified without --format.");

@@ -24,6 +24,10 @@ impl Watch {
             lines.push(m.as_bytes().to_vec());
             return Err(Error::Usage(lines));
         }
+        if let Some(m) = super::ready_fd_closed(&a.set) {
+            lines.push(m);
+            return Err(Error::Usage(lines));
+        }
         let common = Common::from_args(a.set);
         let bit = a.sort.bit;
         let key = match COLUMNS.iter().position(|&(_, b)| b == bit) {

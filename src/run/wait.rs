@@ -28,7 +28,7 @@ pub fn run(tool: &str, c: Config) -> i32 {
     } else {
         Diag::stderr()
     };
-    let mut notify = Notify::new();
+    let mut notify = Notify::new(c.common.ready_fd);
     let status = match monitor(tool, &c, &mut diag, &mut notify) {
         Ok(status) => status,
         Err(e) => e.report(&diag),

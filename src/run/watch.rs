@@ -18,7 +18,7 @@ use crate::config::watch::Watch as Config;
 use crate::error::{EXIT_OK, Error, new_dir_failed};
 use crate::notify::Notify;
 use crate::output::{Diag, eprintln_bytes, write_all};
-use crate::stats::Stats;
+use crate::stats::{JsonTable, Stats};
 use crate::watcher::{Notice, Options, Wait, Watcher};
 
 fn signal_fd(set: &SigSet) -> Option<SignalFd> {
@@ -30,7 +30,7 @@ fn signal_fd(set: &SigSet) -> Option<SignalFd> {
 /// the program in write-error lines.
 pub fn run(tool: &str, c: Config) -> i32 {
     let diag = Diag::stderr();
-    let mut notify = Notify::new();
+    let mut notify = Notify::new(c.common.ready_fd);
     let status = match collect(tool, &c, &diag, &mut notify) {
         Ok(status) => status,
         Err(e) => e.report(&diag),
@@ -43,7 +43,6 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
     let mut setup_set = SigSet::empty();
     setup_set.add(Signal::SIGINT);
     let sigfd = signal_fd(&setup_set).ok_or(Error::Signals)?;
-    let mask = c.common.mask;
     // The reference checks the regex before initialising inotify, the paths after.
     let filter = c.common.filter()?;
     let opts = Options {
@@ -151,8 +150,15 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
             Wait::Extra => {
                 for sig in pending_signals(sigfd.as_raw_fd()) {
                     if sig == libc::SIGUSR1 {
-                        print_table(&mut stats, &watcher, c, mask)
-                            .and_then(|()| write_all(libc::STDOUT_FILENO, b"\n"))
+                        print_table(&mut stats, &watcher, c, overflows)
+                            .and_then(|()| {
+                                // The text tables are separated by an empty line.
+                                if c.common.json {
+                                    Ok(())
+                                } else {
+                                    write_all(libc::STDOUT_FILENO, b"\n")
+                                }
+                            })
                             .map_err(|e| write_error(tool, e))?;
                     } else {
                         // Count what the kernel had queued when the signal was read, not
@@ -167,7 +173,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
             }
         }
     }
-    print_table(&mut stats, &watcher, c, mask).map_err(|e| write_error(tool, e))?;
+    print_table(&mut stats, &watcher, c, overflows).map_err(|e| write_error(tool, e))?;
     if overflows > 0 {
         eprintln_bytes(
             format!("rinotify: the kernel event queue overflowed {overflows} time(s); events were lost and are not counted.")
@@ -206,17 +212,36 @@ fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &
     }
 }
 
-/// The table on stdout, or `No events occurred.` on stderr.
-fn print_table(stats: &mut Stats, watcher: &Watcher, c: &Config, mask: u32) -> Result<(), Errno> {
+/// The table on stdout, or `No events occurred.` on stderr (with `--json`, the JSON
+/// document with no rows as well).
+fn print_table(
+    stats: &mut Stats,
+    watcher: &Watcher,
+    c: &Config,
+    overflows: u64,
+) -> Result<(), Errno> {
     if stats.is_empty() {
         eprintln_bytes(b"No events occurred.");
-        return Ok(());
+        if !c.common.json {
+            return Ok(());
+        }
     }
     let table = watcher.table();
     for (wd, name) in table.iter() {
         stats.sync(wd, name, c.zero);
     }
     let mut out = Vec::new();
-    stats.render(mask, c.zero, c.sort, &mut out);
+    if c.common.json {
+        let t = JsonTable {
+            mask: c.common.mask,
+            zero: c.zero,
+            sort: c.sort,
+            lost: overflows,
+            backend: c.common.backend(),
+        };
+        stats.render_json(&t, &mut crate::json::Clock::default(), &mut out);
+    } else {
+        stats.render(c.common.mask, c.zero, c.sort, &mut out);
+    }
     write_all(libc::STDOUT_FILENO, &out)
 }

@@ -367,6 +367,7 @@ impl Watcher {
                     cookie: 0,
                     watch: self.table.get(s.wd).unwrap_or_default(),
                     name: &s.name,
+                    synthetic: true,
                 });
             }
             let off = self.pos;
@@ -419,6 +420,7 @@ impl Watcher {
                 cookie: r.cookie,
                 watch: self.table.get(r.wd).unwrap_or_default(),
                 name: &self.buf[r.start..r.end],
+                synthetic: false,
             });
         }
     }

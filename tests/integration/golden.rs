@@ -50,7 +50,7 @@ pub fn latest_help(source: &str, tool: &str) -> Option<Vec<u8>> {
 
 /// Options of ours that the reference tools do not have; their entries in our
 /// `--help` are the only lines allowed beyond the latest-style help.
-pub const OURS_ONLY_OPTIONS: &[&str] = &["--no-dir-scan"];
+pub const OURS_ONLY_OPTIONS: &[&str] = &["--no-dir-scan", "--json", "--ready-fd"];
 
 /// `help` without the entries of `OURS_ONLY_OPTIONS`: an entry is a line `\t<option>…`
 /// plus its continuation lines (those starting with two tabs or a tab and spaces).
