@@ -7,6 +7,7 @@
 #[macro_use]
 mod scenario;
 mod badinput;
+mod broker;
 mod compat;
 mod completion;
 mod examples;

@@ -1,0 +1,980 @@
+//! Events leaving the machine (issue 12): `inotifywait -m -r --json` piped into
+//! `mosquitto_pub -l`, through a real MQTT broker (mosquitto, started here on a free
+//! port of 127.0.0.1 with a configuration of its own, never the system's), to
+//! `mosquitto_sub`. A burst of 1,000 written files must arrive as exactly 2,000 JSON
+//! messages, each one a valid event of the `--json` contract, in order; a name with a
+//! newline, a quote, a backslash, a control character and an invalid UTF-8 byte must
+//! arrive as one message that gives its exact bytes back. Readiness is `--ready-fd`,
+//! every wait polls under a hard deadline, and no process outlives its test.
+//!
+//! The broker, subscriber and checker are also used by `examples.rs` for
+//! examples/mqtt-publish.sh.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::live::collect;
+use crate::util::{default_signals, fresh_dir, heavy, ours, pids_mentioning, which};
+
+/// Hard deadline of a whole burst's delivery.
+const BURST_DEADLINE: Duration = Duration::from_secs(60);
+/// Hard deadline of every other wait.
+const STEP: Duration = Duration::from_secs(20);
+/// Polling interval of every wait loop.
+const POLL: Duration = Duration::from_millis(2);
+/// Temp-dir group of these tests.
+const GROUP: &str = "rinotify-broker";
+
+type Buf = Arc<Mutex<Vec<u8>>>;
+
+fn text(buf: &Buf) -> String {
+    String::from_utf8_lossy(&buf.lock().unwrap()).into_owned()
+}
+
+/// Polls `cond` until it holds; panics with `what` and `diag()` at the deadline.
+fn wait_until(
+    what: &str,
+    deadline: Duration,
+    mut cond: impl FnMut() -> bool,
+    diag: impl Fn() -> String,
+) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}\n{}",
+            diag()
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The broker, the subscriber and the publisher, or `None` (and a `skipped:` line)
+/// when one is not installed. Debian puts the broker in /usr/sbin.
+pub fn mosquitto() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let broker = which("mosquitto").or_else(|| {
+        let p = PathBuf::from("/usr/sbin/mosquitto");
+        p.exists().then_some(p)
+    });
+    match (broker, which("mosquitto_sub"), which("mosquitto_pub")) {
+        (Some(b), Some(s), Some(p)) => Some((b, s, p)),
+        _ => {
+            println!("skipped: mosquitto not installed");
+            None
+        }
+    }
+}
+
+/// A child process killed (and reaped) when dropped, so that a failed assertion
+/// leaves nothing running; its stdout (unless taken) and stderr are collected.
+pub struct Proc {
+    name: String,
+    pub child: Child,
+    pub out: Buf,
+    pub err: Buf,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Proc {
+    /// Starts `cmd` with default signal dispositions; stderr is collected, and stdout
+    /// too unless `keep_stdout` (the caller then takes `child.stdout`).
+    pub fn spawn(name: &str, cmd: &mut Command, keep_stdout: bool) -> Proc {
+        default_signals(cmd, Vec::new());
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let (out, err) = (Buf::default(), Buf::default());
+        let mut readers = vec![collect(child.stderr.take().unwrap(), err.clone())];
+        if !keep_stdout {
+            readers.push(collect(child.stdout.take().unwrap(), out.clone()));
+        }
+        Proc {
+            name: name.to_string(),
+            child,
+            out,
+            err,
+            readers,
+        }
+    }
+
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits (under [`STEP`]) for the process to end by itself; returns its status.
+    pub fn wait_exit(&mut self, why: &str) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                let start = Instant::now();
+                while self.readers.iter().any(|r| !r.is_finished()) && start.elapsed() < STEP {
+                    std::thread::sleep(POLL);
+                }
+                return st;
+            }
+            assert!(
+                start.elapsed() < STEP,
+                "{} did not exit ({why}); stderr:\n{}",
+                self.name,
+                text(&self.err)
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Sends `sig` and waits for the exit.
+    pub fn stop(&mut self, sig: i32) -> ExitStatus {
+        if self.running() {
+            // SAFETY: signalling our own child, not reaped yet.
+            unsafe { libc::kill(self.child.id() as i32, sig) };
+        }
+        self.wait_exit(&format!("signal {sig}"))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.running() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A mosquitto broker of this test's own, on a free port of 127.0.0.1, in the
+/// foreground as a child; stopped when dropped.
+pub struct Broker {
+    pub port: u16,
+    proc: Proc,
+    conf: PathBuf,
+    publisher: PathBuf,
+    subscriber: PathBuf,
+}
+
+impl Broker {
+    /// Starts the broker and waits until it accepts connections; `None` when mosquitto
+    /// is not installed.
+    pub fn start(dir: &Path) -> Option<Broker> {
+        let (broker, subscriber, publisher) = mosquitto()?;
+        // The free port is found by binding port 0 and letting it go: another process
+        // may take it in between, so a broker that cannot listen is retried elsewhere.
+        for _attempt in 0..5 {
+            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let conf = dir.join(format!("mosquitto-{port}.conf"));
+            std::fs::write(
+                &conf,
+                format!(
+                    "listener {port} 127.0.0.1\n\
+                     allow_anonymous true\n\
+                     persistence false\n\
+                     log_dest stderr\n\
+                     # The default (1000) drops QoS 1 messages beyond it for a subscriber\n\
+                     # that lags: a loaded machine must not lose part of the burst here.\n\
+                     max_queued_messages 0\n"
+                ),
+            )
+            .expect("write mosquitto.conf");
+            let mut proc = Proc::spawn(
+                "mosquitto",
+                Command::new(&broker)
+                    .arg("-c")
+                    .arg(&conf)
+                    .stdin(Stdio::null()),
+                false,
+            );
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            let start = Instant::now();
+            let listening = loop {
+                if !proc.running() {
+                    break false;
+                }
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    break true;
+                }
+                assert!(
+                    start.elapsed() < STEP,
+                    "mosquitto does not accept connections on port {port}:\n{}",
+                    text(&proc.err)
+                );
+                std::thread::sleep(POLL);
+            };
+            if listening && proc.running() {
+                return Some(Broker {
+                    port,
+                    proc,
+                    conf,
+                    publisher,
+                    subscriber,
+                });
+            }
+            let log = text(&proc.err);
+            assert!(
+                log.contains("Address already in use"),
+                "mosquitto exited at start:\n{log}"
+            );
+        }
+        panic!("no free port for mosquitto after 5 attempts");
+    }
+
+    /// The arguments that point a mosquitto client at this broker.
+    pub fn client_args(&self) -> [String; 4] {
+        [
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            self.port.to_string(),
+        ]
+    }
+
+    /// `mosquitto_pub` with this broker's address.
+    pub fn publisher(&self) -> Command {
+        let mut cmd = Command::new(&self.publisher);
+        cmd.args(self.client_args());
+        cmd
+    }
+
+    /// Publishes one message (QoS 1: the broker has it once this returns).
+    pub fn publish(&self, topic: &str, payload: &str) {
+        let out = self
+            .publisher()
+            .args(["-q", "1", "-t", topic, "-m", payload])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run mosquitto_pub");
+        assert!(
+            out.status.success(),
+            "mosquitto_pub -m {payload:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The broker's log so far.
+    pub fn log(&self) -> String {
+        text(&self.proc.err)
+    }
+
+    /// Stops the broker (SIGTERM) and checks that it is gone.
+    pub fn stop(mut self) {
+        let st = self.proc.stop(libc::SIGTERM);
+        assert!(
+            st.success() || st.signal() == Some(libc::SIGTERM),
+            "mosquitto ended with {st}:\n{}",
+            self.log()
+        );
+        assert_eq!(
+            pids_mentioning(self.conf.as_os_str().as_bytes()),
+            Vec::<u32>::new(),
+            "mosquitto still running"
+        );
+    }
+}
+
+/// The payload prefix of the probes that make sure a subscription is in place.
+pub const PROBE: &str = "probe ";
+
+/// A `mosquitto_sub` whose messages (one per line) are collected.
+pub struct Subscriber {
+    pub proc: Proc,
+}
+
+impl Subscriber {
+    /// Subscribes to `filter` (QoS 1) and returns once the subscription is in place:
+    /// probes are published to `probe_topic` (which `filter` matches) until one shows
+    /// up. Probe lines are left out of [`Subscriber::messages`].
+    pub fn start(broker: &Broker, filter: &str, probe_topic: &str) -> Subscriber {
+        let proc = Proc::spawn(
+            "mosquitto_sub",
+            Command::new(&broker.subscriber)
+                .args(broker.client_args())
+                .args(["-q", "1", "-t", filter])
+                .stdin(Stdio::null()),
+            false,
+        );
+        let mut sub = Subscriber { proc };
+        let start = Instant::now();
+        for i in 0.. {
+            assert!(
+                sub.proc.running() && start.elapsed() < STEP,
+                "mosquitto_sub -t {filter} never received a probe on {probe_topic}\n\
+                 stderr:\n{}\nbroker:\n{}",
+                text(&sub.proc.err),
+                broker.log()
+            );
+            broker.publish(probe_topic, &format!("{PROBE}{i}"));
+            // A probe published before the subscription existed is never delivered:
+            // give this one a moment, then publish the next.
+            let round = Instant::now();
+            while round.elapsed() < Duration::from_millis(100) {
+                if text(&sub.proc.out).contains(PROBE) {
+                    return sub;
+                }
+                std::thread::sleep(POLL);
+            }
+        }
+        unreachable!()
+    }
+
+    /// Every complete line received so far, but the probes.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let out = self.proc.out.lock().unwrap();
+        let Some(end) = out.iter().rposition(|&b| b == b'\n') else {
+            return Vec::new();
+        };
+        out[..end]
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.starts_with(PROBE.as_bytes()))
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// Every complete line received so far, probes included, as text.
+    pub fn raw(&self) -> String {
+        text(&self.proc.out)
+    }
+
+    /// Ends the subscription: every message published up to now (from any client)
+    /// has been received once an end probe published now arrives. Returns the
+    /// messages, probes left out.
+    pub fn drain(&mut self, broker: &Broker, probe_topic: &str) -> Vec<Vec<u8>> {
+        let end = format!("{PROBE}end");
+        broker.publish(probe_topic, &end);
+        wait_until(
+            "the end probe",
+            STEP,
+            || self.raw().lines().any(|l| l == end),
+            || format!("received:\n{}", self.raw()),
+        );
+        self.proc.stop(libc::SIGTERM);
+        self.messages()
+    }
+}
+
+/// One event of the `--json` contract, read from one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonEvent {
+    pub time: String,
+    pub watch: Vec<u8>,
+    pub name: Vec<u8>,
+    pub path: Vec<u8>,
+    pub events: Vec<String>,
+    pub dir: bool,
+    pub cookie: u64,
+    pub synthetic: bool,
+    pub backend: String,
+}
+
+/// Keys every event has, in this order.
+const KEYS: [&str; 9] = [
+    "time",
+    "watch",
+    "name",
+    "path",
+    "events",
+    "dir",
+    "cookie",
+    "synthetic",
+    "backend",
+];
+/// Keys present only for names that are not valid UTF-8, after `backend`, in this order.
+const B64_KEYS: [&str; 3] = ["watch_base64", "name_base64", "path_base64"];
+
+/// Standard, padded base64 of `bytes`.
+pub fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (exactly that shape).
+fn parse_time(t: &str) -> Result<i64, String> {
+    let b = t.as_bytes();
+    let shape = b.len() == 30
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'.',
+            29 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return Err(format!("time {t:?} is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"));
+    }
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().expect("digits");
+    let (mo, d, h, mi, s) = (n(5..7), n(8..10), n(11..13), n(14..16), n(17..19));
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return Err(format!("time {t:?} out of range"));
+    }
+    Ok(days_from_civil(n(0..4), mo, d) * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+/// Reads one line as an event of the `--json` contract, checking everything the
+/// contract says about one line: keys and their order, types, the time's shape (and
+/// that it is UTC: within two minutes of now), path = watch + name, `dir` = ISDIR,
+/// the backend, and the base64 keys (present exactly when a field is not valid UTF-8,
+/// the text field then being the lossy rendering of the bytes they hold).
+pub fn parse_event(line: &[u8]) -> Result<JsonEvent, String> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    parse_event_at(line, now)
+}
+
+/// [`parse_event`], with `now` (seconds since the epoch) as the current time.
+fn parse_event_at(line: &[u8], now: i64) -> Result<JsonEvent, String> {
+    use serde_json::Value;
+    let raw = std::str::from_utf8(line).map_err(|e| format!("not UTF-8: {e}"))?;
+    let value: Value = serde_json::from_str(raw).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Object(obj) = value else {
+        return Err("not a JSON object".into());
+    };
+    // Key order, read from the text: `"key":` cannot occur inside a JSON string (a
+    // quote in a string is escaped), so each find is a key of the object.
+    let mut order: Vec<&str> = KEYS.to_vec();
+    order.extend(B64_KEYS.iter().filter(|k| obj.contains_key(**k)));
+    if obj.len() != order.len() {
+        let keys: Vec<&String> = obj.keys().collect();
+        return Err(format!("keys {keys:?}, expected {order:?}"));
+    }
+    let mut at = 0;
+    for k in &order {
+        match raw[at..].find(&format!("\"{k}\":")) {
+            Some(i) => at += i + k.len() + 3,
+            None => return Err(format!("key {k:?} missing or out of order")),
+        }
+    }
+    let string = |k: &str| match &obj[k] {
+        Value::String(s) => Ok(s.clone()),
+        v => Err(format!("{k} is {v}, not a string")),
+    };
+    let boolean = |k: &str| match &obj[k] {
+        Value::Bool(b) => Ok(*b),
+        v => Err(format!("{k} is {v}, not a boolean")),
+    };
+    // The exact bytes of a text field: from its base64 key when present.
+    let bytes = |k: &str| -> Result<Vec<u8>, String> {
+        let shown = string(k)?;
+        let Some(b64) = obj.get(&format!("{k}_base64")) else {
+            return Ok(shown.into_bytes());
+        };
+        let Value::String(b64) = b64 else {
+            return Err(format!("{k}_base64 is not a string"));
+        };
+        let exact = decode_base64(b64)?;
+        if std::str::from_utf8(&exact).is_ok() {
+            return Err(format!(
+                "{k}_base64 present although {k} is valid UTF-8: {shown:?}"
+            ));
+        }
+        if String::from_utf8_lossy(&exact) != shown {
+            return Err(format!(
+                "{k} {shown:?} is not the lossy rendering of {k}_base64 {:?}",
+                String::from_utf8_lossy(&exact)
+            ));
+        }
+        Ok(exact)
+    };
+    let time = string("time")?;
+    let secs = parse_time(&time)?;
+    if (secs - now).abs() > 120 {
+        return Err(format!("time {time} is not now in UTC (now: {now} s)"));
+    }
+    let (watch, name, path) = (bytes("watch")?, bytes("name")?, bytes("path")?);
+    if path != [watch.as_slice(), name.as_slice()].concat() {
+        return Err("path is not watch + name".into());
+    }
+    let Value::Array(list) = &obj["events"] else {
+        return Err("events is not an array".into());
+    };
+    let events = list
+        .iter()
+        .map(|e| match e {
+            Value::String(s)
+                if !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') =>
+            {
+                Ok(s.clone())
+            }
+            v => Err(format!("event {v} is not an event name")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if events.is_empty() {
+        return Err("events is empty".into());
+    }
+    let dir = boolean("dir")?;
+    if dir != events.iter().any(|e| e == "ISDIR") {
+        return Err(format!("dir is {dir} for events {events:?}"));
+    }
+    let cookie = obj["cookie"]
+        .as_u64()
+        .ok_or_else(|| format!("cookie {} is not a non-negative integer", obj["cookie"]))?;
+    let synthetic = boolean("synthetic")?;
+    let backend = string("backend")?;
+    if backend != "inotify" && backend != "fanotify" {
+        return Err(format!("backend {backend:?}"));
+    }
+    Ok(JsonEvent {
+        time,
+        watch,
+        name,
+        path,
+        events,
+        dir,
+        cookie,
+        synthetic,
+        backend,
+    })
+}
+
+/// Strict decoding of standard, padded base64.
+fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
+    let bad = || format!("bad base64 {s:?}");
+    if !s.len().is_multiple_of(4) {
+        return Err(bad());
+    }
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::new();
+    let quads: Vec<&[u8]> = s.as_bytes().chunks(4).collect();
+    for (i, q) in quads.iter().enumerate() {
+        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != quads.len()) {
+            return Err(bad());
+        }
+        let mut n = 0u32;
+        for &c in &q[..4 - pad] {
+            n = n << 6 | value(c).ok_or_else(bad)?;
+        }
+        n <<= 6 * pad as u32;
+        out.extend_from_slice(&n.to_be_bytes()[1..4 - pad]);
+    }
+    if base64(&out) != s {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+/// `inotifywait -m -r -q --json --ready-fd 3 ARGS... DIR | mosquitto_pub -l -q 1 -t
+/// TOPIC`, the pipe made here; returns once the ready line has arrived on fd 3 and the
+/// fd has been closed.
+pub struct Pipeline {
+    pub watcher: Proc,
+    pub publisher: Proc,
+}
+
+impl Pipeline {
+    pub fn start(broker: &Broker, topic: &str, args: &[&str], dir: &Path) -> Pipeline {
+        let (ready_r, ready_w) = std::io::pipe().expect("pipe");
+        let wfd = ready_w.as_raw_fd();
+        let mut cmd = Command::new(ours());
+        cmd.arg0("inotifywait")
+            .args(["-m", "-r", "-q", "--json", "--ready-fd", "3"])
+            .args(args)
+            .arg(dir)
+            .stdin(Stdio::null())
+            // Times are UTC whatever the local zone (a POSIX TZ, no tzdata needed).
+            .env("TZ", "RIN-5:30");
+        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // The pipe is close-on-exec: dup2 makes a copy that is not, unless it
+                // is fd 3 already.
+                let ok = if wfd == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0) == 0
+                } else {
+                    libc::dup2(wfd, 3) == 3
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let mut watcher = Proc::spawn("inotifywait", &mut cmd, true);
+        // Only the child holds the write end now: end of file means it closed it.
+        drop(ready_w);
+        let events: ChildStdout = watcher.child.stdout.take().expect("stdout");
+        let publisher = Proc::spawn(
+            "mosquitto_pub",
+            broker
+                .publisher()
+                .args(["-l", "-q", "1", "-t", topic])
+                .stdin(Stdio::from(events)),
+            false,
+        );
+        let (tx, rx) = mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut r = ready_r;
+            let mut chunk = [0u8; 256];
+            while let Ok(n) = r.read(&mut chunk) {
+                if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let start = Instant::now();
+        let mut said = Vec::new();
+        let closed = loop {
+            let left = STEP.saturating_sub(start.elapsed());
+            match rx.recv_timeout(left) {
+                Ok(b) => said.extend_from_slice(&b),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break true,
+                Err(mpsc::RecvTimeoutError::Timeout) => break false,
+            }
+        };
+        assert!(
+            closed,
+            "--ready-fd 3: after {STEP:?}, {said:?} written and the fd still open\n\
+             stderr:\n{}",
+            text(&watcher.err)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&said),
+            "Watches established.\n",
+            "--ready-fd 3 (inotifywait running: {}); stderr:\n{}",
+            watcher.running(),
+            text(&watcher.err)
+        );
+        Pipeline { watcher, publisher }
+    }
+
+    /// Stops inotifywait; mosquitto_pub then reads to end of file, has every message
+    /// acknowledged by the broker and exits 0.
+    pub fn stop(mut self) {
+        self.watcher.stop(libc::SIGTERM);
+        let st = self.publisher.wait_exit("end of its input");
+        assert!(
+            st.success(),
+            "mosquitto_pub ended with {st}: {}",
+            text(&self.publisher.err)
+        );
+        assert!(
+            text(&self.watcher.err).is_empty(),
+            "inotifywait -q said:\n{}",
+            text(&self.watcher.err)
+        );
+    }
+}
+
+/// Every message parsed; panics naming the first one that breaks the contract.
+fn parse_all(messages: &[Vec<u8>]) -> Vec<JsonEvent> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            parse_event(m).unwrap_or_else(|e| {
+                panic!(
+                    "message {i} breaks the --json contract: {e}\n{}",
+                    String::from_utf8_lossy(m)
+                )
+            })
+        })
+        .collect()
+}
+
+/// A burst of 1,000 written files crosses the broker as exactly 2,000 messages, one
+/// JSON event each, in order: CREATE then CLOSE_WRITE,CLOSE for f0000, f0001, ...
+#[test]
+fn burst_of_events_crosses_the_broker_intact_and_in_order() {
+    let _heavy = heavy();
+    let base = fresh_dir(GROUP, "burst");
+    let Some(broker) = Broker::start(&base) else {
+        return;
+    };
+    let dir = base.join("w");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let topic = "rinotify/test-host/events";
+    let mut sub = Subscriber::start(&broker, "rinotify/+/events", topic);
+    let pipe = Pipeline::start(&broker, topic, &["-e", "create,close_write"], &dir);
+    let started = Instant::now();
+    const FILES: usize = 1000;
+    let names: Vec<String> = (0..FILES).map(|i| format!("f{i:04}")).collect();
+    for n in &names {
+        std::fs::write(dir.join(n), format!("content of {n}\n")).expect("write");
+    }
+    let last = format!("\"name\":\"{}\"", names[FILES - 1]);
+    wait_until(
+        "the last file's CLOSE_WRITE at the subscriber",
+        BURST_DEADLINE,
+        || {
+            sub.messages().iter().any(|m| {
+                String::from_utf8_lossy(m).contains(&last)
+                    && m.windows(11).any(|w| w == b"CLOSE_WRITE")
+            })
+        },
+        || {
+            format!(
+                "{} messages so far; inotifywait stderr:\n{}\nmosquitto_pub stderr:\n{}",
+                sub.messages().len(),
+                text(&pipe.watcher.err),
+                text(&pipe.publisher.err)
+            )
+        },
+    );
+    let delivered = started.elapsed();
+    pipe.stop();
+    // Whatever inotifywait printed was published before mosquitto_pub exited 0; the
+    // end probe is published after, so every event message is in once it arrives.
+    let messages = sub.drain(&broker, topic);
+    let events = parse_all(&messages);
+    let watch = format!("{}/", dir.display()).into_bytes();
+    let expected: Vec<(Vec<u8>, Vec<&str>)> = names
+        .iter()
+        .flat_map(|n| {
+            [
+                (n.as_bytes().to_vec(), vec!["CREATE"]),
+                (n.as_bytes().to_vec(), vec!["CLOSE_WRITE", "CLOSE"]),
+            ]
+        })
+        .collect();
+    let got: Vec<(Vec<u8>, Vec<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.events.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    if got != expected {
+        let at = got
+            .iter()
+            .zip(&expected)
+            .position(|(g, e)| g != e)
+            .unwrap_or(got.len().min(expected.len()));
+        let show = |v: &[(Vec<u8>, Vec<&str>)]| -> String {
+            v.iter()
+                .skip(at.saturating_sub(2))
+                .take(5)
+                .map(|(n, e)| format!("    {} {e:?}\n", String::from_utf8_lossy(n)))
+                .collect()
+        };
+        panic!(
+            "{} event messages, expected {}; first difference at {at}:\nexpected:\n{}got:\n{}",
+            got.len(),
+            expected.len(),
+            show(&expected),
+            show(&got)
+        );
+    }
+    for (i, e) in events.iter().enumerate() {
+        assert!(
+            e.watch == watch && e.backend == "inotify" && !e.synthetic && !e.dir && e.cookie == 0,
+            "message {i}: {e:?}"
+        );
+    }
+    broker.stop();
+    assert_eq!(
+        pids_mentioning(dir.as_os_str().as_bytes()),
+        Vec::<u32>::new(),
+        "processes left behind"
+    );
+    println!(
+        "{} events delivered through the broker in {delivered:?}",
+        events.len()
+    );
+}
+
+/// A name with a newline, a quote, a backslash, a control character, a non-ASCII
+/// letter and an invalid UTF-8 byte is one message per event (the newline does not
+/// split it), JSON-escaped, and its exact bytes come back from `name_base64` and
+/// `path_base64`.
+#[test]
+fn odd_name_crosses_the_broker_intact() {
+    let base = fresh_dir(GROUP, "odd-name");
+    let Some(broker) = Broker::start(&base) else {
+        return;
+    };
+    let dir = base.join("w");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let topic = "rinotify/odd/events";
+    let mut sub = Subscriber::start(&broker, topic, topic);
+    let pipe = Pipeline::start(&broker, topic, &["-e", "create,close_write"], &dir);
+    let odd: &[u8] = b"odd\nline \"q\" back\\slash \x01 caf\xc3\xa9 \xff.txt";
+    let odd_path = dir.join(std::ffi::OsStr::from_bytes(odd));
+    let mut f = std::fs::File::create(&odd_path).expect("create odd name");
+    f.write_all(b"odd").expect("write");
+    drop(f);
+    std::fs::write(dir.join("end"), "end").expect("write");
+    wait_until(
+        "the end file's CLOSE_WRITE",
+        STEP,
+        || {
+            sub.messages().iter().any(|m| {
+                let m = String::from_utf8_lossy(m);
+                m.contains("\"name\":\"end\"") && m.contains("CLOSE_WRITE")
+            })
+        },
+        || format!("received:\n{}", sub.raw()),
+    );
+    pipe.stop();
+    let messages = sub.drain(&broker, topic);
+    let events = parse_all(&messages);
+    let summary: Vec<(Vec<u8>, Vec<String>)> = events
+        .iter()
+        .map(|e| (e.name.clone(), e.events.clone()))
+        .collect();
+    let ev = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        summary,
+        vec![
+            (odd.to_vec(), ev(&["CREATE"])),
+            (odd.to_vec(), ev(&["CLOSE_WRITE", "CLOSE"])),
+            (b"end".to_vec(), ev(&["CREATE"])),
+            (b"end".to_vec(), ev(&["CLOSE_WRITE", "CLOSE"])),
+        ],
+        "messages:\n{}",
+        sub.raw()
+    );
+    let watch = format!("{}/", dir.display()).into_bytes();
+    for (m, e) in messages.iter().zip(&events).take(2) {
+        let line = String::from_utf8_lossy(m);
+        assert_eq!(e.path, [watch.as_slice(), odd].concat(), "{line}");
+        assert!(
+            line.contains(&format!("\"name_base64\":\"{}\"", base64(odd)))
+                && line.contains(&format!(
+                    "\"path_base64\":\"{}\"",
+                    base64(&[watch.as_slice(), odd].concat())
+                ))
+                && !line.contains("watch_base64"),
+            "base64 keys: {line}"
+        );
+        let lower = line.to_ascii_lowercase();
+        for esc in ["\\n", "\\\"q\\\"", "back\\\\slash", "\\u0001"] {
+            assert!(lower.contains(esc), "{esc} not in {line}");
+        }
+        // The displayed name: the invalid byte as U+FFFD, the rest as is.
+        let shown = serde_json::from_slice::<serde_json::Value>(m).expect("json")["name"]
+            .as_str()
+            .expect("name")
+            .to_string();
+        assert_eq!(shown, "odd\nline \"q\" back\\slash \u{1} café \u{fffd}.txt");
+    }
+    broker.stop();
+}
+
+/// The checker itself: the contract's own example passes, and each way of breaking
+/// it is caught (so a passing broker test means something).
+#[test]
+fn json_checker_catches_broken_lines() {
+    const GOOD: &str = r#"{"time":"2026-11-29T18:21:31.123456789Z","watch":"dir/","name":"a b","path":"dir/a b","events":["CREATE"],"dir":false,"cookie":0,"synthetic":false,"backend":"inotify"}"#;
+    let now = parse_time("2026-11-29T18:21:31.123456789Z").expect("time");
+    let e = parse_event_at(GOOD.as_bytes(), now).expect("the contract's example");
+    assert_eq!(
+        (e.path.as_slice(), e.events),
+        (&b"dir/a b"[..], vec!["CREATE".to_string()])
+    );
+    let odd = r#"{"time":"2026-11-29T18:21:31.123456789Z","watch":"d/","name":"a\nb\ufffd","path":"d/a\nb\ufffd","events":["CREATE"],"dir":false,"cookie":0,"synthetic":false,"backend":"inotify","name_base64":"YQpi/w==","path_base64":"ZC9hCmL/"}"#;
+    let e = parse_event_at(odd.as_bytes(), now).expect("an invalid UTF-8 name");
+    assert_eq!(e.name, b"a\nb\xff");
+    for (what, from, to) in [
+        (
+            "a key out of order",
+            r#""dir":false,"cookie":0"#,
+            r#""cookie":0,"dir":false"#,
+        ),
+        ("a missing key", r#","synthetic":false"#, ""),
+        (
+            "an extra key",
+            r#""backend":"inotify""#,
+            r#""backend":"inotify","x":1"#,
+        ),
+        ("a local time", "789Z", "789+01:00"),
+        ("6 fractional digits", ".123456789Z", ".123456Z"),
+        ("a time far from now", "2026-11-29T18", "2026-11-29T19"),
+        (
+            "path not watch + name",
+            r#""path":"dir/a b""#,
+            r#""path":"dir/ab""#,
+        ),
+        ("dir without ISDIR", r#""dir":false"#, r#""dir":true"#),
+        ("a string cookie", r#""cookie":0"#, r#""cookie":"0""#),
+        ("a negative cookie", r#""cookie":0"#, r#""cookie":-1"#),
+        ("another backend", r#""inotify""#, r#""kqueue""#),
+        ("events as a string", r#"["CREATE"]"#, r#""CREATE""#),
+        ("no events", r#"["CREATE"]"#, "[]"),
+        ("a lower-case event", r#"["CREATE"]"#, r#"["create"]"#),
+        (
+            "base64 of a valid name",
+            r#""inotify"}"#,
+            r#""inotify","name_base64":"YSBi"}"#,
+        ),
+        ("a trailing comma", r#""inotify"}"#, r#""inotify",}"#),
+        ("a raw control character", "a b", "a\tb"),
+    ] {
+        let bad = GOOD.replacen(from, to, 1);
+        assert_ne!(bad, GOOD, "{what}: nothing replaced");
+        assert!(
+            parse_event_at(bad.as_bytes(), now).is_err(),
+            "{what} passed: {bad}"
+        );
+    }
+    for (what, from, to) in [
+        ("a wrong name_base64", "YQpi/w==", "YQpi/g=="),
+        ("unpadded base64", r#""ZC9hCmL/""#, r#""ZC9hCmL""#),
+        ("a missing path_base64", r#","path_base64":"ZC9hCmL/""#, ""),
+        (
+            "base64 keys out of order",
+            r#""name_base64":"YQpi/w==","path_base64":"ZC9hCmL/""#,
+            r#""path_base64":"ZC9hCmL/","name_base64":"YQpi/w==""#,
+        ),
+    ] {
+        let bad = odd.replacen(from, to, 1);
+        assert_ne!(bad, odd, "{what}: nothing replaced");
+        assert!(
+            parse_event_at(bad.as_bytes(), now).is_err(),
+            "{what} passed: {bad}"
+        );
+    }
+    for bytes in [&b""[..], b"f", b"fo", b"foo", b"\xff\x00\x80\x7f"] {
+        assert_eq!(decode_base64(&base64(bytes)).expect("round trip"), bytes);
+    }
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+}
