@@ -330,6 +330,39 @@ fn csv_create(dir: &str, name: &str) -> Sc {
         .sh(&format!("touch {}/{}", q(dir), q(name)))
 }
 
+/// `--json` output with its two run-dependent values made stable: each `"time"` that is
+/// RFC 3339 UTC with nanoseconds becomes `"<time>"` (any other shape is left for the
+/// golden to show), and each distinct non-zero cookie becomes 1, 2, … in order.
+fn json_norm(bytes: &[u8]) -> Vec<u8> {
+    let time = regex::bytes::Regex::new(r#""time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z""#)
+        .expect("regex");
+    let cookie = regex::bytes::Regex::new(r#""cookie":([1-9][0-9]*)"#).expect("regex");
+    let timed = time.replace_all(bytes, &b"\"time\":\"<time>\""[..]);
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    cookie
+        .replace_all(&timed, |c: &regex::bytes::Captures<'_>| {
+            let n = match seen.iter().position(|s| s == &c[1]) {
+                Some(i) => i + 1,
+                None => {
+                    seen.push(c[1].to_vec());
+                    seen.len()
+                }
+            };
+            format!("\"cookie\":{n}").into_bytes()
+        })
+        .into_owned()
+}
+
+/// `inotifywait --json -q -e EVENTS ARGS…` with the fixture, `n` watches and the action.
+fn json(args: &[&str], fixture: &str, watches: usize, act: &str) -> Part {
+    let mut a = vec!["--json", "-q"];
+    a.extend_from_slice(args);
+    ours(
+        w(a).fx(fixture).q(watches).sh(act).norm(json_norm),
+        "--json is ours",
+    )
+}
+
 /// `inotifywait ARGS` usage errors (no fixture, nothing watched).
 fn wu(args: &[&str]) -> Part {
     same(w(args))
@@ -408,6 +441,16 @@ goldens! {
         wu(&["--include", "a", "--includei", "b", "."]),
         wu(&["--include", "a", "--exclude", "b", "."]),
         wu(&["-c", "--format", "x", "."]),
+        ours(w(["--json", "-c", "."]), "--json is ours"),
+        ours(w(["-c", "--json", "--format", "x", "."]), "--json is ours"),
+        ours(w(["--format", "x", "--json", "."]), "--json is ours"),
+        ours(w(["--jso", "."]), "--json is ours: spelled out in full only"),
+        ours(w(["--json=1", "."]), "--json is ours"),
+        ours(w(["--ready-fd", "x", "."]), "--ready-fd is ours"),
+        ours(w(["--ready-fd", "-3", "."]), "--ready-fd is ours"),
+        ours(w(["--ready-fd", "", "."]), "--ready-fd is ours"),
+        ours(w(["--ready-fd", "99", "."]), "--ready-fd is ours"),
+        ours(w([".", "--ready-fd"]), "--ready-fd is ours"),
         wu(&["--no-newline", "."]),
         wu(&["--timefmt", "x", "."]),
         wu(&["--format", "%T", "."]),
@@ -435,6 +478,9 @@ goldens! {
     usage_inotifywatch => vec![
         su(&["-x", "."]),
         same(s(["-x", "."]).argv0("/opt/tools/inotifywatch")),
+        ours(s(["--ready-fd", "x", "."]), "--ready-fd is ours"),
+        ours(s(["--ready-fd", "99", "."]), "--ready-fd is ours"),
+        ours(s(["--jso", "."]), "--json is ours: spelled out in full only"),
         su(&["--bogus", "."]),
         su(&["--e", "modify", "."]),
         su(&["--f", "x", "."]),
@@ -550,6 +596,53 @@ goldens! {
     format_no_newline => vec![
         same(fmt("%e", &["--no-newline"])),
         same(fmt("", &[])),
+    ];
+
+    format_s => vec![
+        ours(fmt("[%s]", &[]), "%s is ours"),
+        ours(w(["-m", "-q", "-r", "--format", "%s %e %w%f", "-e", "create", "."]).q(1)
+            .sig(libc::SIGSTOP).sh("mkdir n; touch n/a").sig(libc::SIGCONT).end("./n/a\n"),
+            "%s is ours"),
+    ];
+
+    // ---- JSON ----
+    json_fields => vec![
+        json(&["-e", "attrib", "f"], F, 1, "chmod 600 f"),
+        json(&["-e", "create", "."], "", 1, "mkdir d"),
+        json(&["-e", "close_write", "d"], "mkdir d", 1, "touch d/x"),
+        json(&["-e", "delete_self", "f"], F, 1, "rm f"),
+        ours(w(["--json", "-m", "-q", "-e", "create,moved_from,moved_to", "."]).q(1)
+            .sh("touch a; mv a b").end("\"name\":\"b\"").norm(json_norm), "--json is ours"),
+        ours(w(["--json", "-m", "-q", "-r", "-e", "create", "."]).q(1)
+            .sig(libc::SIGSTOP).sh("mkdir n; touch n/a").sig(libc::SIGCONT)
+            .end("\"path\":\"./n/a\"").norm(json_norm), "--json is ours"),
+        ours(w(["--json", "-e", "attrib", "f"]).fx(F).est().sh("chmod 600 f").norm(json_norm),
+            "--json is ours"),
+        ours(w(["--json", "-qq", "-e", "attrib", "f"]).fx(F).q(1).sh("chmod 600 f"),
+            "--json is ours"),
+        ours(w(["--json", "-t", "1", "-q", "-e", "attrib", "f"]).fx(F), "--json is ours"),
+    ];
+    json_odd_names => vec![
+        ours(w(["--json", "-m", "-q", "-e", "create", "."]).q(1)
+            .sh(r#"touch 'a b' 'q"uote' 'back\slash' "$(printf 'new\nline')" \
+                   "$(printf 'tab\tcr\rx')" "$(printf 'c\001\037\177x')" 'café ☃' \
+                   "$(printf 'bad\377\376')" "$(printf 'cut\342\202')" \
+                   "$(printf 'long\300\257')"; mkdir "$(printf 'dir\377')"; touch zz"#)
+            .end("\"name\":\"zz\"").norm(json_norm), "--json is ours"),
+        ours(w(["--json", "-m", "-q", "-r", "-e", "create", "."]).q(1)
+            .sh(r#"mkdir "$(printf 'd\377')""#).ww(2).sh(r#"touch "$(printf 'd\377')/f""#)
+            .end("\"name\":\"f\"").norm(json_norm), "--json is ours"),
+    ];
+    json_table => vec![
+        ours(table(&["--json", "-r", "t"], TREE, ACT_TREE).norm(json_norm), "--json is ours"),
+        ours(table(&["--json", "-a", "attrib", "-e", "modify,attrib,create", "-r", "t"], TREE,
+            ACT_TREE).norm(json_norm), "--json is ours"),
+        ours(table(&["--json", "-z", "-e", "modify", "d1", "d2"], "mkdir d1 d2", "touch d1/x")
+            .norm(json_norm), "--json is ours"),
+        ours(table(&["--json", "d"], "mkdir d", ":").norm(json_norm), "--json is ours"),
+        ours(table(&["--json", "-e", "create", "-r", "."], r#"mkdir "$(printf 'n\377')""#,
+            r#"touch "$(printf 'n\377')/a" b"#).norm(json_norm),
+            "--json is ours"),
     ];
 
     // ---- CSV quoting ----

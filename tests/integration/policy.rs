@@ -5,52 +5,34 @@
 
 use crate::live::Live;
 use crate::scenario::{Expect, Sc, expect, run_once, w};
-use crate::util::{self, Outcome, Run};
-use std::path::{Path, PathBuf};
+use crate::util::{self, Outcome};
+use std::path::PathBuf;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Our `--help`: fsnotifywait's help (the "latest" style, with -I/-F/-S) with the
-/// tool name replaced by `tool`, the version line replaced by ours, and our one added
-/// option (`--no-dir-scan`, issue 4) listed after `-r`.
-fn expected_help(tool: &str) -> Option<Vec<u8>> {
-    let fsw = Path::new("/usr/bin/fsnotifywait");
-    if !fsw.exists() {
-        return None;
-    }
-    let dir = util::fresh_dir("rinotify-policy", &format!("help-source-{tool}"));
-    let mut run = Run::new(fsw, &dir);
-    run.args = vec!["--help".into()];
-    let help = util::execute(&run);
-    let text = String::from_utf8(help.stdout).expect("help is UTF-8");
-    let (first, rest) = text.split_once('\n').expect("help has lines");
-    assert!(
-        first.starts_with("fsnotifywait "),
-        "unexpected first line {first:?}"
-    );
-    let rest = rest.replace("fsnotifywait", tool).replace(
-        "\t-r|--recursive\tWatch directories recursively.\n",
-        "\t-r|--recursive\tWatch directories recursively.\n\
-         \t--no-dir-scan\tWith -r, do not report what a new directory already\n\
-         \t              \tholds when it is first watched (inotify-tools' lossy way).\n",
-    );
-    Some(format!("{tool} {VERSION}\n{rest}").into_bytes())
-}
-
+/// `--help` is fsnotifywait's (latest-style) help named after argv[0], with our
+/// version line, plus only the entries of our own options (`OURS_ONLY_OPTIONS`); their
+/// bytes are pinned by the help goldens.
 fn help_case(name: &str, argv0: &str, tool: &str, args: &[&str]) {
-    let Some(help) = expected_help(tool) else {
-        println!("skipped: /usr/bin/fsnotifywait not installed");
+    const SOURCE: &str = "/usr/bin/fsnotifywait";
+    if !util::reference_available(SOURCE) {
+        println!("skipped: {SOURCE} not installed");
         return;
-    };
-    expect(
+    }
+    let o = run_once(
+        "rinotify-policy",
         name,
-        w(args).argv0(argv0),
-        Expect {
-            stdout: &help,
-            stderr: b"",
-            status: 1,
-        },
+        &util::ours(),
+        &w(args).argv0(argv0),
     );
+    assert!(o.problems.is_empty(), "{}", util::dump("ours", &o));
+    if let Some(d) = crate::golden::help_mismatch(&o, SOURCE, tool) {
+        panic!(
+            "policy test {name} failed: not the latest-style help\n{d}\n{}",
+            util::dump("ours", &o)
+        );
+    }
+    util::wipe(&std::env::temp_dir().join("rinotify-policy").join(name));
 }
 
 #[test]
