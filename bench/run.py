@@ -9,6 +9,8 @@ median of each measure and the ratio ours / reference.
     python3 bench/run.py --rounds 5 --only setup,events
     python3 bench/run.py --only fanotify   # fanotify rows (root; ours, and 4.25.9's
                                            # fsnotifywait from /opt/inotify-tools-4)
+    python3 bench/run.py --only json       # --json against our default output (the
+                                           # reference has no --json)
 """
 import argparse
 import os
@@ -335,6 +337,26 @@ def fanotify_rows(args, tree):
         print(f"{name:44} {fa} {fb} {ratio:>8}")
 
 
+def json_rows(args):
+    """--json's cost: CPU per event of ours with --json against ours with the default
+    layout (and against the reference's default), alternated in each round."""
+    med = statistics.median
+    runs = {"ref default": [], "ours default": [], "ours --json": []}
+    lost = 0
+    for r in range(args.rounds):
+        for name, binary, extra in (("ref default", REF_WAIT, []), ("ours default", OURS, []),
+                                    ("ours --json", OURS, ["--json"])):
+            res = events_run(binary, args.work, args.events, extra)
+            runs[name].append(res["cpu_us_per_event"])
+            lost += res["lost"]
+        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    base = med(runs["ours default"])
+    print(f"{'json measure (CPU per event, us)':36} {'value':>10} {'/ ours default':>15}")
+    for name, v in runs.items():
+        print(f"{name:36} {med(v):10.3f} {med(v) / base:15.2f}")
+    print(f"events lost: {lost}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -353,6 +375,11 @@ def main():
     if "fanotify" in only:
         fanotify_rows(args, tree)
         only.discard("fanotify")
+        if not only:
+            return
+    if "json" in only:
+        json_rows(args)
+        only.discard("json")
         if not only:
             return
     pairs = [("ref", REF_WAIT, REF_WATCH), ("ours", OURS, OURS)]

@@ -131,9 +131,7 @@ pub enum Layout {
 pub struct Formatter {
     layout: Layout,
     clock: crate::timefmt::Clock,
-    utc: json::Clock,
-    /// Scratch for `path_base64` (only for names that are not UTF-8).
-    path: Vec<u8>,
+    json: JsonLines,
 }
 
 impl Formatter {
@@ -141,9 +139,14 @@ impl Formatter {
         Formatter {
             layout,
             clock: crate::timefmt::Clock::default(),
-            utc: json::Clock::default(),
-            path: Vec::new(),
+            json: JsonLines::default(),
         }
+    }
+
+    /// Events rendered from now on came from a new read of the kernel queue (their
+    /// `--json` time is that read's).
+    pub fn new_read(&mut self) {
+        self.json.clock.new_read();
     }
 
     /// Appends the line for `ev` to `out` (nothing when the reference would drop it).
@@ -169,49 +172,7 @@ impl Formatter {
                 csv_field(ev.name, out);
                 out.push(b'\n');
             }
-            Layout::Json(backend) => {
-                out.extend_from_slice(b"{\"time\":");
-                self.utc.now(out);
-                out.extend_from_slice(b",\"watch\":");
-                let watch = json::string(ev.watch, out);
-                out.extend_from_slice(b",\"name\":");
-                let name = json::string(ev.name, out);
-                out.extend_from_slice(b",\"path\":\"");
-                json::string_body(ev.watch, out);
-                json::string_body(ev.name, out);
-                out.extend_from_slice(b"\",\"events\":[");
-                let mut first = true;
-                for n in mask_names(ev.mask) {
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    out.push(b'"');
-                    out.extend_from_slice(n.as_bytes());
-                    out.push(b'"');
-                }
-                if first {
-                    out.extend_from_slice(format!("\"0x{:08x}\"", ev.mask).as_bytes());
-                }
-                out.extend_from_slice(b"],\"dir\":");
-                out.extend_from_slice(bool_text(ev.mask & bits::ISDIR != 0));
-                out.extend_from_slice(b",\"cookie\":");
-                json::uint(u64::from(ev.cookie), out);
-                out.extend_from_slice(b",\"synthetic\":");
-                out.extend_from_slice(bool_text(ev.synthetic));
-                out.extend_from_slice(b",\"backend\":\"");
-                out.extend_from_slice(backend.as_bytes());
-                out.push(b'"');
-                json::base64_field("watch", ev.watch, watch, out);
-                json::base64_field("name", ev.name, name, out);
-                if !(watch && name) {
-                    self.path.clear();
-                    self.path.extend_from_slice(ev.watch);
-                    self.path.extend_from_slice(ev.name);
-                    json::base64_field("path", &self.path, false, out);
-                }
-                out.extend_from_slice(b"}\n");
-            }
+            Layout::Json(backend) => self.json.render(ev, backend, out),
             Layout::Template(t, timefmt) => {
                 if t.drops_line {
                     return;
@@ -273,6 +234,91 @@ impl Formatter {
 
 fn bool_text(b: bool) -> &'static [u8] {
     if b { b"true" } else { b"false" }
+}
+
+/// Most event masks kept rendered as a JSON array (a run sees a handful).
+const MASKS_KEPT: usize = 32;
+
+/// `--json` rendering, with what repeats from one event to the next kept rendered: the
+/// read's time, the last watch's escaped text, and the events arrays of the masks seen.
+#[derive(Debug, Default)]
+struct JsonLines {
+    clock: json::Clock,
+    /// The last watch, raw, and its escaped text (without quotes) and exactness.
+    watch: Vec<u8>,
+    watch_text: Vec<u8>,
+    watch_exact: bool,
+    masks: Vec<(u32, Box<[u8]>)>,
+    /// Scratch for `path_base64` (only for names that are not UTF-8).
+    path: Vec<u8>,
+}
+
+impl JsonLines {
+    fn render(&mut self, ev: &Event<'_>, backend: &str, out: &mut Vec<u8>) {
+        if self.watch_text.is_empty() || self.watch != ev.watch {
+            self.watch.clear();
+            self.watch.extend_from_slice(ev.watch);
+            self.watch_text.clear();
+            self.watch_exact = json::string_body(ev.watch, &mut self.watch_text);
+        }
+        out.extend_from_slice(b"{\"time\":");
+        self.clock.read_time(out);
+        out.extend_from_slice(b",\"watch\":\"");
+        out.extend_from_slice(&self.watch_text);
+        out.extend_from_slice(b"\",\"name\":\"");
+        let start = out.len();
+        let name = json::string_body(ev.name, out);
+        let name_text = start..out.len();
+        out.extend_from_slice(b"\",\"path\":\"");
+        out.extend_from_slice(&self.watch_text);
+        out.extend_from_within(name_text);
+        out.extend_from_slice(b"\",\"events\":");
+        self.events(ev.mask, out);
+        out.extend_from_slice(b",\"dir\":");
+        out.extend_from_slice(bool_text(ev.mask & bits::ISDIR != 0));
+        out.extend_from_slice(b",\"cookie\":");
+        json::uint(u64::from(ev.cookie), out);
+        out.extend_from_slice(b",\"synthetic\":");
+        out.extend_from_slice(bool_text(ev.synthetic));
+        out.extend_from_slice(b",\"backend\":\"");
+        out.extend_from_slice(backend.as_bytes());
+        out.push(b'"');
+        let watch = self.watch_exact;
+        json::base64_field("watch", ev.watch, watch, out);
+        json::base64_field("name", ev.name, name, out);
+        if !(watch && name) {
+            self.path.clear();
+            self.path.extend_from_slice(ev.watch);
+            self.path.extend_from_slice(ev.name);
+            json::base64_field("path", &self.path, false, out);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+
+    /// Appends the `events` array of `mask`: the names `%e` prints, or its hex form.
+    fn events(&mut self, mask: u32, out: &mut Vec<u8>) {
+        if let Some((_, text)) = self.masks.iter().find(|(m, _)| *m == mask) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let mut text = vec![b'['];
+        for n in mask_names(mask) {
+            if text.len() > 1 {
+                text.push(b',');
+            }
+            text.push(b'"');
+            text.extend_from_slice(n.as_bytes());
+            text.push(b'"');
+        }
+        if text.len() == 1 {
+            text.extend_from_slice(format!("\"0x{mask:08x}\"").as_bytes());
+        }
+        text.push(b']');
+        out.extend_from_slice(&text);
+        if self.masks.len() < MASKS_KEPT {
+            self.masks.push((mask, text.into()));
+        }
+    }
 }
 
 /// Appends one CSV field: quoted iff it contains `"`, `,` or a newline, or begins or ends

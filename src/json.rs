@@ -6,6 +6,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Bytes a JSON string holds as they are: printable ASCII but `"` and `\`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
 /// Appends `bytes` as a JSON string (quotes included). Returns false when `bytes` is not
 /// valid UTF-8: each invalid sequence was written as U+FFFD, so the string is for
 /// display and the exact bytes must travel beside it (see [`base64`]).
@@ -18,6 +29,11 @@ pub fn string(bytes: &[u8], out: &mut Vec<u8>) -> bool {
 
 /// [`string`] without the quotes, so that two pieces can make one string.
 pub fn string_body(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    // Nearly every name is printable ASCII with nothing to escape: copied as it is.
+    if bytes.iter().all(|&b| PLAIN[usize::from(b)]) {
+        out.extend_from_slice(bytes);
+        return true;
+    }
     let mut exact = true;
     let mut rest = bytes;
     loop {
@@ -168,9 +184,13 @@ fn nanos_text(nanos: u32, out: &mut Vec<u8>) {
 }
 
 /// The wall clock as RFC 3339 text, the date and time of day formatted once a second.
+/// Events are stamped once per read from the kernel: every event of one read was read
+/// at the same moment, and a burst then costs one clock reading per read, not per event.
 #[derive(Debug, Default)]
 pub struct Clock {
     cached: Option<(i64, [u8; 19])>,
+    /// The quoted time of the current read, taken at its first event.
+    stamp: Option<Vec<u8>>,
 }
 
 impl Clock {
@@ -195,6 +215,24 @@ impl Clock {
         out.extend_from_slice(&text);
         nanos_text(nanos, out);
         out.push(b'"');
+    }
+
+    /// A new read from the kernel: the next [`Clock::read_time`] reads the clock.
+    pub fn new_read(&mut self) {
+        if let Some(s) = &mut self.stamp {
+            s.clear();
+        }
+    }
+
+    /// Appends the time of the current read, quoted (the clock is read at its first
+    /// event).
+    pub fn read_time(&mut self, out: &mut Vec<u8>) {
+        let mut stamp = self.stamp.take().unwrap_or_default();
+        if stamp.is_empty() {
+            self.now(&mut stamp);
+        }
+        out.extend_from_slice(&stamp);
+        self.stamp = Some(stamp);
     }
 }
 
@@ -277,6 +315,20 @@ mod tests {
             rfc3339(secs, nanos, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), format!("\"{want}\""));
         }
+    }
+
+    #[test]
+    fn one_time_per_read() {
+        let mut c = Clock::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        c.read_time(&mut a);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        c.read_time(&mut b);
+        assert_eq!(a, b, "one read, one time");
+        c.new_read();
+        b.clear();
+        c.read_time(&mut b);
+        assert!(b > a, "a later read, a later time: {a:?} {b:?}");
     }
 
     #[test]

@@ -116,7 +116,7 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag, notify: &mut Notify) -> Resu
     let written = |r: Result<(), Errno>| r.map_err(|e| write_error(tool, e));
     loop {
         match watcher.wait(timeout, None) {
-            Ok(Wait::Ready) => {}
+            Ok(Wait::Ready) => fmt.new_read(),
             Ok(Wait::TimedOut | Wait::Extra) => return Ok(EXIT_TIMEOUT),
             Err(e) => return Err(e.into()),
         }

@@ -635,7 +635,7 @@ goldens! {
     ];
     json_table => vec![
         ours(table(&["--json", "-r", "t"], TREE, ACT_TREE).norm(json_norm), "--json is ours"),
-        ours(table(&["--json", "-a", "attrib", "-e", "modify,attrib,create", "-r", "t"], TREE,
+        ours(table(&["--json", "-a", "attrib", "-e", "modify,attrib,close_write,create", "-r", "t"], TREE,
             ACT_TREE).norm(json_norm), "--json is ours"),
         ours(table(&["--json", "-z", "-e", "modify", "d1", "d2"], "mkdir d1 d2", "touch d1/x")
             .norm(json_norm), "--json is ours"),
