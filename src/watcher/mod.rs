@@ -139,8 +139,9 @@ pub struct Watcher {
     /// Top-level directories and `@` exclusions, for the rescan after an overflow.
     tops: Vec<Vec<u8>>,
     exclusions: Vec<Vec<u8>>,
-    /// Directories still to rescan after an overflow.
-    rescan: Vec<Vec<u8>>,
+    /// Directories still to rescan after an overflow, each with its parent's wd (-1 for
+    /// a top).
+    rescan: Vec<(Vec<u8>, i32)>,
     walked: u32,
     /// Bytes brought by the last read (to tell a burst from a trickle).
     last_read: usize,

@@ -229,18 +229,25 @@ impl Watcher {
     /// After an overflow: queue the trees for a rescan (done by [`Self::rescan_slice`]).
     pub(super) fn start_rescan(&mut self) {
         self.rescan.clear();
-        self.rescan.extend(self.tops.iter().rev().cloned());
+        self.rescan
+            .extend(self.tops.iter().rev().map(|t| (t.clone(), -1)));
     }
 
     /// Rescans a few directories: each one is watched if it is not (new directories the
     /// exclusion filter matches stay unwatched) and its name fixed if a lost rename left
-    /// it stale.
+    /// it stale. A directory that appeared while events were lost is reported as the
+    /// kernel would have: a synthetic `CREATE,ISDIR` in its parent, then a `CREATE` for
+    /// each file it holds (its subdirectories, likewise, as they are rescanned). Changes
+    /// lost in directories already watched cannot be told and are not reported.
     pub(super) fn rescan_slice(&mut self) {
         for _ in 0..RESCAN_SLICE {
-            let Some(dir) = self.rescan.pop() else { break };
+            let Some((dir, parent)) = self.rescan.pop() else {
+                break;
+            };
             let Ok(wd) = self.add_watch(&dir) else {
                 continue;
             };
+            let mut new = false;
             if self.table.contains(wd) {
                 if self.table.get(wd) != Some(&dir[..]) {
                     self.table.set(wd, &dir);
@@ -250,17 +257,25 @@ impl Watcher {
                 continue;
             } else {
                 self.table.insert(wd, &dir);
+                // Reported like a new directory's scan, unless --no-dir-scan.
+                new = parent >= 0 && !self.tops.contains(&dir) && self.opts.scan_new;
             }
-            let Ok(listing) = walk::list(&dir, true) else {
+            if new && let Some(name) = unslashed(&dir).rsplit(|&b| b == b'/').next() {
+                self.echoes.synthesised(parent, name, true);
+            }
+            let Ok(listing) = walk::list(&dir, !new) else {
                 continue;
             };
             if self.backend.sees_own() {
                 self.echoes.listed(wd, self.opts.mask, listing.reads);
             }
-            for (name, _) in listing.entries.into_iter().rev() {
+            for (name, _) in listing.entries.iter().filter(|(_, is_dir)| !is_dir) {
+                self.echoes.synthesised(wd, name, false);
+            }
+            for (name, _) in listing.entries.into_iter().rev().filter(|(_, d)| *d) {
                 let child = join_dir(&dir, &name);
                 if !excluded(unslashed(&child), &self.exclusions) {
-                    self.rescan.push(child);
+                    self.rescan.push((child, wd));
                 }
             }
         }

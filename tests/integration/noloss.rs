@@ -280,6 +280,70 @@ fn overflow_rescan_fixes_names_and_prunes() {
     assert!(!out.contains("skipme"), "{out}");
 }
 
+/// Directories that appeared while the queue overflowed are reported by the rescan as
+/// the kernel would have reported them, parents first, each once, marked synthetic in
+/// `--json`: a `CREATE,ISDIR` in the parent and a `CREATE` for each file inside. With
+/// `--no-dir-scan` (the reference's lossy way) they are only watched.
+#[test]
+fn overflow_rescan_reports_directories_that_appeared() {
+    let Some(max) = overflowable() else { return };
+    for scan in [true, false] {
+        let dir = fresh_dir("rinotify-noloss", &format!("rescan-reports-{scan}"));
+        std::fs::create_dir(dir.join("files")).unwrap();
+        let mut args = vec!["-m", "-r", "-q", "--json", "-e", "create,q_overflow", "."];
+        if !scan {
+            args.push("--no-dir-scan");
+        }
+        let live = Live::start("inotifywait", &args, &dir);
+        live.wait_watches(2);
+        live.signal(libc::SIGSTOP);
+        for i in 0..max + 4000 {
+            std::fs::File::create(dir.join(format!("files/f{i}"))).unwrap();
+        }
+        std::fs::create_dir_all(dir.join("during/sub")).unwrap();
+        std::fs::File::create(dir.join("during/a")).unwrap();
+        std::fs::File::create(dir.join("during/sub/b")).unwrap();
+        live.signal(libc::SIGCONT);
+        live.wait_watches(4);
+        let pid = live.child.id();
+        live.wait_until("the queue drained", |_| drained(pid));
+        std::fs::File::create(dir.join("zz_end")).unwrap();
+        live.wait_stdout("\"name\":\"zz_end\"");
+        let (out, _) = live.stop();
+        let seen: Vec<(String, Vec<String>, bool)> = out
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l))
+            .filter(|o| !o["path"].as_str().unwrap().starts_with("./files/"))
+            .map(|o| {
+                let events = o["events"].as_array().unwrap();
+                (
+                    o["path"].as_str().unwrap().to_string(),
+                    events
+                        .iter()
+                        .map(|e| e.as_str().unwrap().to_string())
+                        .collect(),
+                    o["synthetic"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let e = |path: &str, events: &[&str], synthetic| {
+            let events = events.iter().map(|s| s.to_string()).collect();
+            (path.to_string(), events, synthetic)
+        };
+        let mut want = vec![e("", &["Q_OVERFLOW"], false)];
+        if scan {
+            want.extend([
+                e("./during", &["CREATE", "ISDIR"], true),
+                e("./during/a", &["CREATE"], true),
+                e("./during/sub", &["CREATE", "ISDIR"], true),
+                e("./during/sub/b", &["CREATE"], true),
+            ]);
+        }
+        want.push(e("./zz_end", &["CREATE"], false));
+        assert_eq!(seen, want, "{out}");
+    }
+}
+
 /// The queue size, when it is small enough to overflow cheaply (says so otherwise).
 fn overflowable() -> Option<usize> {
     let max = crate::util::max_queued_events();
