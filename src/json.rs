@@ -339,4 +339,38 @@ mod tests {
         assert_eq!(text.len(), 32, "{text}");
         assert!(text.starts_with("\"20") && text.ends_with("Z\""), "{text}");
     }
+
+    /// Standard base64 back to bytes (the tests' own decoder).
+    fn unbase64(text: &str) -> Vec<u8> {
+        const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let mut acc = 0u32;
+        let mut bits = 0;
+        for c in text.bytes().filter(|&c| c != b'=') {
+            let v = ABC.iter().position(|&a| a == c).unwrap() as u32;
+            acc = acc << 6 | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Any bytes make a JSON string a strict parser accepts; it holds them exactly
+        /// when they are UTF-8, and base64 always brings them back.
+        #[test]
+        fn any_name_round_trips(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let mut out = Vec::new();
+            let exact = string(&bytes, &mut out);
+            let parsed: String = serde_json::from_slice(&out).unwrap();
+            proptest::prop_assert_eq!(exact, std::str::from_utf8(&bytes).is_ok());
+            proptest::prop_assert_eq!(&parsed, &String::from_utf8_lossy(&bytes));
+            let mut b64 = Vec::new();
+            base64(&bytes, &mut b64);
+            proptest::prop_assert_eq!(unbase64(std::str::from_utf8(&b64).unwrap()), bytes);
+        }
+    }
 }
