@@ -1,13 +1,15 @@
 //! The recipes under `examples/` (sync-on-write, hot-reload, photo-pipeline,
-//! integrity-monitor, backup-trigger, batch-events): each script runs with our
-//! inotifywait first on PATH, in a process group of its own, is synchronised on the
-//! `Watches established.` its inotifywait prints, and must avoid the pitfall it is
-//! written against; then it is stopped by a signal and must take its inotifywait with
-//! it. Every wait polls under a hard deadline; none relies on a sleep.
+//! integrity-monitor, backup-trigger, batch-events, and mqtt-publish and
+//! journald-forward, which send `--json` events off the machine): each script runs
+//! with our inotifywait first on PATH, in a process group of its own, is synchronised
+//! on the `Watches established.` its inotifywait prints, and must avoid the pitfall it
+//! is written against; then it is stopped by a signal and must take its inotifywait
+//! with it. Every wait polls under a hard deadline; none relies on a sleep.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -723,5 +725,346 @@ fn batch_events_prints_one_line_per_burst() {
         out.lines().collect::<Vec<_>>(),
         [line.as_str(), "batch 2 (1 files): sentinel"],
         "stdout:\n{out}"
+    );
+}
+
+/// Waits (under [`DEADLINE`]) for a script to end by itself; returns its exit code,
+/// once its whole process group (its inotifywait) is gone too.
+fn wait_exit(s: &mut Script) -> Option<i32> {
+    let start = Instant::now();
+    let pid = s.child.id();
+    let status = loop {
+        if let Some(st) = s.child.try_wait().expect("try_wait") {
+            break st;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "examples/{} did not exit\nstderr:\n{}",
+            s.name,
+            s.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    while !group_members(pid).is_empty() {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "examples/{} left processes behind: {:?}",
+            s.name,
+            group_members(pid)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    while s.readers.iter().any(|r| !r.is_finished()) && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    status.code()
+}
+
+/// Names the --json recipes are tried with: a space, a newline, a quote, a backslash,
+/// invalid UTF-8, and control characters enough for a line longer than 1 KiB (each is
+/// printed as `\u00XX`, in name and path), syslog's traditional message size.
+fn odd_names() -> Vec<Vec<u8>> {
+    vec![
+        b"a b.txt".to_vec(),
+        b"new\nline".to_vec(),
+        b"q\"uote\\back".to_vec(),
+        b"latin1 \xe9t\xe9".to_vec(),
+        [&b"ctl "[..], &[1u8; 120]].concat(),
+    ]
+}
+
+/// Writes each of `names` in `dir`, then moves `stage/moved` in: one CLOSE_WRITE per
+/// name and one MOVED_TO.
+fn write_names_and_move_in(dir: &Path, stage: &Path, names: &[Vec<u8>]) {
+    for n in names {
+        write_in_pieces(&dir.join(OsStr::from_bytes(n)), n);
+    }
+    std::fs::write(stage.join("moved"), "moved").expect("write");
+    std::fs::rename(stage.join("moved"), dir.join("moved")).expect("mv");
+}
+
+/// The (name, events) of each JSON event line, in order; panics on a line that
+/// breaks the --json contract or names another watch than `dir`.
+fn json_events(dir: &Path, lines: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<String>)> {
+    let watch = format!("{}/", dir.display()).into_bytes();
+    lines
+        .iter()
+        .map(|l| {
+            let e = crate::broker::parse_event(l).unwrap_or_else(|err| {
+                panic!("{err}: {}", String::from_utf8_lossy(l));
+            });
+            assert_eq!(e.watch, watch, "{}", String::from_utf8_lossy(l));
+            (e.name, e.events)
+        })
+        .collect()
+}
+
+/// What the recipes must deliver for [`write_names_and_move_in`] under
+/// `-e close_write,moved_to`.
+fn expected_events(names: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<String>)> {
+    let ev = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    names
+        .iter()
+        .map(|n| (n.clone(), ev(&["CLOSE_WRITE", "CLOSE"])))
+        .chain([(b"moved".to_vec(), ev(&["MOVED_TO"]))])
+        .collect()
+}
+
+/// Every event is one MQTT message on the default topic rinotify/HOSTNAME/events (so
+/// a collector subscribed to rinotify/+/events gets it), a JSON object that gives the
+/// name back exactly, newline and invalid UTF-8 included; nothing more. The broker and
+/// port come from MQTT_HOST/MQTT_PORT. SIGTERM takes inotifywait and mosquitto_pub
+/// down with the script.
+#[test]
+fn mqtt_publish_sends_one_json_message_per_event() {
+    use crate::broker::{Broker, Subscriber};
+    let base = fresh_dir(GROUP, "mqtt");
+    let Some(broker) = Broker::start(&base) else {
+        return;
+    };
+    let (dir, stage) = (base.join("w"), base.join("stage"));
+    for d in [&dir, &stage] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    let host = Command::new("uname").arg("-n").output().expect("uname");
+    let host = String::from_utf8_lossy(&host.stdout).trim().to_string();
+    let topic = format!("rinotify/{host}/events");
+    let mut sub = Subscriber::start(&broker, "rinotify/+/events", &topic);
+    let port = broker.port.to_string();
+    let mut s = Script::start(
+        "mqtt-publish.sh",
+        &[
+            dir.as_os_str(),
+            OsStr::new("--"),
+            OsStr::new("-e"),
+            OsStr::new("close_write,moved_to"),
+        ],
+        script_path(None),
+        &[("MQTT_HOST", "127.0.0.1"), ("MQTT_PORT", &port)],
+    );
+    s.wait_ready();
+    let names = odd_names();
+    write_names_and_move_in(&dir, &stage, &names);
+    let expected = expected_events(&names);
+    s.wait_for("every event at the subscriber", |_| {
+        sub.messages().len() >= expected.len()
+    });
+    let (_, err) = s.stop(libc::SIGTERM);
+    let messages = sub.drain(&broker, &topic);
+    assert_eq!(
+        json_events(&dir, &messages),
+        expected,
+        "messages:\n{}\nstderr:\n{err}",
+        sub.raw()
+    );
+    broker.stop();
+}
+
+/// With no broker listening, the script fails at once (mosquitto_pub's error and its
+/// own on stderr) instead of watching for nobody, and leaves no inotifywait behind.
+#[test]
+fn mqtt_publish_fails_loudly_without_a_broker() {
+    if which("mosquitto_pub").is_none() {
+        println!("skipped: mosquitto not installed");
+        return;
+    }
+    let base = fresh_dir(GROUP, "mqtt-no-broker");
+    let dir = base.join("w");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+        .to_string();
+    let mut s = Script::start(
+        "mqtt-publish.sh",
+        &[
+            OsStr::new("-h"),
+            OsStr::new("127.0.0.1"),
+            OsStr::new("-p"),
+            OsStr::new(&port),
+            OsStr::new("-t"),
+            OsStr::new("rinotify/test/events"),
+            dir.as_os_str(),
+        ],
+        script_path(None),
+        &[],
+    );
+    let code = wait_exit(&mut s);
+    let err = s.stderr();
+    assert!(
+        code.is_some_and(|c| c != 0) && err.contains("events are not being published"),
+        "status {code:?}, stderr:\n{err}"
+    );
+}
+
+/// Every event is one syslog message (user.notice, the tag and the script's pid in
+/// the header) whose text is one JSON object giving the name back exactly: names with
+/// a newline stay one message, and nothing more is logged. Here the syslog socket is
+/// the test's own (-u); SIGINT takes inotifywait and logger down with the script.
+#[test]
+fn journald_forward_logs_one_syslog_message_per_event() {
+    use std::os::unix::net::UnixDatagram;
+    if which("logger").is_none() {
+        println!("skipped: logger (util-linux) not installed");
+        return;
+    }
+    let base = fresh_dir(GROUP, "syslog");
+    let (dir, stage, sock) = (base.join("w"), base.join("stage"), base.join("log.sock"));
+    for d in [&dir, &stage] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    let log = UnixDatagram::bind(&sock).expect("bind the syslog socket");
+    log.set_read_timeout(Some(Duration::from_millis(50)))
+        .expect("timeout");
+    let mut s = Script::start(
+        "journald-forward.sh",
+        &[
+            OsStr::new("-t"),
+            OsStr::new("rinotify-test"),
+            OsStr::new("-p"),
+            OsStr::new("notice"),
+            OsStr::new("-u"),
+            sock.as_os_str(),
+            dir.as_os_str(),
+            OsStr::new("--"),
+            OsStr::new("-e"),
+            OsStr::new("close_write,moved_to"),
+        ],
+        script_path(None),
+        &[],
+    );
+    s.wait_ready();
+    let names = odd_names();
+    write_names_and_move_in(&dir, &stage, &names);
+    let expected = expected_events(&names);
+    let mut datagrams: Vec<Vec<u8>> = Vec::new();
+    let receive = |datagrams: &mut Vec<Vec<u8>>| {
+        let mut buf = vec![0u8; 1 << 18];
+        while let Ok(n) = log.recv(&mut buf) {
+            datagrams.push(buf[..n].to_vec());
+        }
+    };
+    s.wait_for("every event at the syslog socket", |_| {
+        receive(&mut datagrams);
+        datagrams.len() >= expected.len()
+    });
+    let pid = s.child.id();
+    let (_, err) = s.stop(libc::SIGINT);
+    receive(&mut datagrams);
+    // <13>: facility user (1) * 8 + notice (5); then a timestamp, then the tag.
+    let header = format!("rinotify-test[{pid}]: ");
+    let lines: Vec<Vec<u8>> = datagrams
+        .iter()
+        .map(|d| {
+            let text = String::from_utf8_lossy(d);
+            let at = text.find(&header);
+            assert!(
+                d.starts_with(b"<13>") && at.is_some(),
+                "syslog message {text:?} (expected <13>... {header})"
+            );
+            let at = at.unwrap() + header.len();
+            d[at..].to_vec()
+        })
+        .collect();
+    assert_eq!(
+        json_events(&dir, &lines),
+        expected,
+        "datagrams: {:?}\nstderr:\n{err}",
+        datagrams
+            .iter()
+            .map(|d| String::from_utf8_lossy(d))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// --journald hands the JSON lines to systemd-cat with the tag and level (a stub
+/// systemd-cat records what it is given, as no journald runs under the tests).
+#[test]
+fn journald_forward_journald_mode_uses_systemd_cat() {
+    let base = fresh_dir(GROUP, "journald");
+    let (dir, stage, bin) = (base.join("w"), base.join("stage"), base.join("bin"));
+    for d in [&dir, &stage, &bin] {
+        std::fs::create_dir_all(d).expect("mkdir");
+    }
+    let (args, out) = (base.join("args"), base.join("out"));
+    let stub = bin.join("systemd-cat");
+    std::fs::write(
+        &stub,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nexec cat >> '{}'\n",
+            args.display(),
+            out.display()
+        ),
+    )
+    .expect("write stub");
+    run(Command::new("chmod").arg("+x").arg(&stub));
+    let mut s = Script::start(
+        "journald-forward.sh",
+        &[
+            OsStr::new("--journald"),
+            OsStr::new("-t"),
+            OsStr::new("files"),
+            OsStr::new("-p"),
+            OsStr::new("warning"),
+            dir.as_os_str(),
+            OsStr::new("--"),
+            OsStr::new("-e"),
+            OsStr::new("close_write,moved_to"),
+        ],
+        script_path(Some(&bin)),
+        &[],
+    );
+    s.wait_ready();
+    let names = odd_names();
+    write_names_and_move_in(&dir, &stage, &names);
+    let expected = expected_events(&names);
+    s.wait_for("every event at systemd-cat", |_| {
+        lines_of(&out) >= expected.len()
+    });
+    let (_, err) = s.stop(libc::SIGTERM);
+    assert_eq!(
+        std::fs::read_to_string(&args).expect("args"),
+        "--identifier=files\n--priority=warning\n--level-prefix=false\n",
+        "stderr:\n{err}"
+    );
+    let written = std::fs::read(&out).expect("out");
+    let lines: Vec<Vec<u8>> = written
+        .strip_suffix(b"\n")
+        .unwrap_or(&written)
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert_eq!(json_events(&dir, &lines), expected, "stderr:\n{err}");
+}
+
+/// With nothing listening on the syslog socket, the script fails at once instead of
+/// logging into the void (logger alone drops every message and exits 0), and leaves
+/// no inotifywait behind.
+#[test]
+fn journald_forward_fails_loudly_without_syslog() {
+    if which("logger").is_none() {
+        println!("skipped: logger (util-linux) not installed");
+        return;
+    }
+    let base = fresh_dir(GROUP, "no-syslog");
+    let dir = base.join("w");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut s = Script::start(
+        "journald-forward.sh",
+        &[
+            OsStr::new("-u"),
+            base.join("no-such.sock").as_os_str(),
+            dir.as_os_str(),
+        ],
+        script_path(None),
+        &[],
+    );
+    let code = wait_exit(&mut s);
+    let err = s.stderr();
+    assert!(
+        code.is_some_and(|c| c != 0) && err.contains("events are not being logged"),
+        "status {code:?}, stderr:\n{err}"
     );
 }
