@@ -600,11 +600,15 @@ fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
 }
 
 /// `inotifywait -m -r -q --json --ready-fd 3 ARGS... DIR | mosquitto_pub -l -q 1 -t
-/// TOPIC`, the pipe made here; returns once the ready line has arrived on fd 3 and the
-/// fd has been closed.
+/// TOPIC`; returns once the ready line has arrived on fd 3 and the fd has been closed.
+/// The pipe goes through the test, which keeps a copy of what inotifywait printed, so
+/// that a failure tells which hop lost or reordered an event.
 pub struct Pipeline {
     pub watcher: Proc,
     pub publisher: Proc,
+    /// What inotifywait printed so far.
+    pub printed: Buf,
+    relay: JoinHandle<()>,
 }
 
 impl Pipeline {
@@ -639,15 +643,32 @@ impl Pipeline {
         let mut watcher = Proc::spawn("inotifywait", &mut cmd, true);
         // Only the child holds the write end now: end of file means it closed it.
         drop(ready_w);
-        let events: ChildStdout = watcher.child.stdout.take().expect("stdout");
-        let publisher = Proc::spawn(
+        let mut events: ChildStdout = watcher.child.stdout.take().expect("stdout");
+        let mut publisher = Proc::spawn(
             "mosquitto_pub",
             broker
                 .publisher()
                 .args(["-l", "-q", "1", "-t", topic])
-                .stdin(Stdio::from(events)),
+                .stdin(Stdio::piped()),
             false,
         );
+        let mut input = publisher.child.stdin.take().expect("stdin");
+        let printed = Buf::default();
+        let copy = printed.clone();
+        // Ends at inotifywait's end of output, closing mosquitto_pub's input (or when
+        // mosquitto_pub is gone, leaving inotifywait a broken pipe), as `|` would.
+        let relay = std::thread::spawn(move || {
+            let mut chunk = [0u8; 65536];
+            while let Ok(n) = events.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                copy.lock().unwrap().extend_from_slice(&chunk[..n]);
+                if input.write_all(&chunk[..n]).is_err() {
+                    break;
+                }
+            }
+        });
         let (tx, rx) = mpsc::channel::<Vec<u8>>();
         std::thread::spawn(move || {
             let mut r = ready_r;
@@ -681,41 +702,155 @@ impl Pipeline {
             watcher.running(),
             text(&watcher.err)
         );
-        Pipeline { watcher, publisher }
+        Pipeline {
+            watcher,
+            publisher,
+            printed,
+            relay,
+        }
     }
 
     /// Stops inotifywait; mosquitto_pub then reads to end of file, has every message
     /// acknowledged by the broker and exits 0.
-    pub fn stop(mut self) {
-        self.watcher.stop(libc::SIGTERM);
-        let st = self.publisher.wait_exit("end of its input");
+    /// Returns the lines inotifywait printed.
+    pub fn stop(self) -> Vec<Vec<u8>> {
+        let Pipeline {
+            mut watcher,
+            mut publisher,
+            printed,
+            relay,
+        } = self;
+        watcher.stop(libc::SIGTERM);
+        let st = publisher.wait_exit("end of its input");
         assert!(
             st.success(),
             "mosquitto_pub ended with {st}: {}",
-            text(&self.publisher.err)
+            text(&publisher.err)
         );
         assert!(
-            text(&self.watcher.err).is_empty(),
+            text(&watcher.err).is_empty(),
             "inotifywait -q said:\n{}",
-            text(&self.watcher.err)
+            text(&watcher.err)
         );
+        // It has ended: closing mosquitto_pub's input is the last thing it does.
+        relay.join().expect("relay");
+        let printed = printed.lock().unwrap().clone();
+        match printed.strip_suffix(b"\n") {
+            Some(lines) => lines.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect(),
+            None => {
+                assert!(printed.is_empty(), "inotifywait's output ends mid-line");
+                Vec::new()
+            }
+        }
     }
 }
 
-/// Every message parsed; panics naming the first one that breaks the contract.
-fn parse_all(messages: &[Vec<u8>]) -> Vec<JsonEvent> {
-    messages
+/// Writes the files `names` (their own name plus a newline as content) in `dir`, in
+/// order, from a process of its own. Not from this test process: its threads fork
+/// children for other tests all the time, and a child forked while a file is open here
+/// holds it until it execs, so the kernel sends that file's CLOSE_WRITE late, after
+/// events of later files (the reference inotifywait sees the same order).
+pub fn write_files(dir: &Path, names: &[Vec<u8>]) {
+    let st = Command::new("sh")
+        .arg("-c")
+        .arg(r#"for n do printf '%s\n' "$n" > "$n" || exit 1; done"#)
+        .arg("sh")
+        .args(names.iter().map(|n| std::ffi::OsStr::from_bytes(n)))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run sh");
+    assert!(st.success(), "writing the files failed: {st}");
+}
+
+/// Every line parsed; panics naming the first one that breaks the contract.
+fn parse_all(what: &str, lines: &[Vec<u8>]) -> Vec<JsonEvent> {
+    lines
         .iter()
         .enumerate()
         .map(|(i, m)| {
             parse_event(m).unwrap_or_else(|e| {
                 panic!(
-                    "message {i} breaks the --json contract: {e}\n{}",
+                    "{what}: line {i} breaks the --json contract: {e}\n{}",
                     String::from_utf8_lossy(m)
                 )
             })
         })
         .collect()
+}
+
+/// (name, events) of each event, for comparing sequences.
+type Brief = (Vec<u8>, Vec<String>);
+
+fn briefs(events: &[JsonEvent]) -> Vec<Brief> {
+    events
+        .iter()
+        .map(|e| (e.name.clone(), e.events.clone()))
+        .collect()
+}
+
+/// Panics, showing the first difference, unless `got` is `expected`.
+#[track_caller]
+fn assert_sequence(what: &str, got: &[Brief], expected: &[Brief]) {
+    if got == expected {
+        return;
+    }
+    let at = got
+        .iter()
+        .zip(expected)
+        .position(|(g, e)| g != e)
+        .unwrap_or(got.len().min(expected.len()));
+    let show = |v: &[Brief]| -> String {
+        v.iter()
+            .skip(at.saturating_sub(2))
+            .take(5)
+            .map(|(n, e)| format!("    {} {e:?}\n", String::from_utf8_lossy(n)))
+            .collect()
+    };
+    panic!(
+        "{what}: {} events, expected {}; first difference at {at}:\nexpected:\n{}got:\n{}",
+        got.len(),
+        expected.len(),
+        show(expected),
+        show(got)
+    );
+}
+
+/// Panics unless the broker delivered exactly the lines inotifywait printed, in order;
+/// says whether lines were lost, duplicated, or only reordered.
+#[track_caller]
+fn assert_delivered(received: &[Vec<u8>], printed: &[Vec<u8>]) {
+    if received == printed {
+        return;
+    }
+    let at = received
+        .iter()
+        .zip(printed)
+        .position(|(r, p)| r != p)
+        .unwrap_or(received.len().min(printed.len()));
+    let (mut r, mut p) = (received.to_vec(), printed.to_vec());
+    r.sort();
+    p.sort();
+    let kind = if r == p {
+        "the same lines, reordered"
+    } else {
+        "lines lost, added or altered"
+    };
+    let show = |v: &[Vec<u8>]| -> String {
+        v.iter()
+            .skip(at.saturating_sub(1))
+            .take(3)
+            .map(|l| format!("    {}\n", String::from_utf8_lossy(l)))
+            .collect()
+    };
+    panic!(
+        "the broker hop: {} messages for {} lines printed ({kind}); first difference at \
+         {at}:\nprinted:\n{}received:\n{}",
+        received.len(),
+        printed.len(),
+        show(printed),
+        show(received)
+    );
 }
 
 /// A burst of 1,000 written files crosses the broker as exactly 2,000 messages, one
@@ -735,9 +870,8 @@ fn burst_of_events_crosses_the_broker_intact_and_in_order() {
     let started = Instant::now();
     const FILES: usize = 1000;
     let names: Vec<String> = (0..FILES).map(|i| format!("f{i:04}")).collect();
-    for n in &names {
-        std::fs::write(dir.join(n), format!("content of {n}\n")).expect("write");
-    }
+    let bytes: Vec<Vec<u8>> = names.iter().map(|n| n.clone().into_bytes()).collect();
+    write_files(&dir, &bytes);
     let last = format!("\"name\":\"{}\"", names[FILES - 1]);
     wait_until(
         "the last file's CLOSE_WRITE at the subscriber",
@@ -758,51 +892,25 @@ fn burst_of_events_crosses_the_broker_intact_and_in_order() {
         },
     );
     let delivered = started.elapsed();
-    pipe.stop();
+    let printed = pipe.stop();
     // Whatever inotifywait printed was published before mosquitto_pub exited 0; the
     // end probe is published after, so every event message is in once it arrives.
     let messages = sub.drain(&broker, topic);
-    let events = parse_all(&messages);
-    let watch = format!("{}/", dir.display()).into_bytes();
-    let expected: Vec<(Vec<u8>, Vec<&str>)> = names
+    let ev = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let expected: Vec<Brief> = names
         .iter()
         .flat_map(|n| {
             [
-                (n.as_bytes().to_vec(), vec!["CREATE"]),
-                (n.as_bytes().to_vec(), vec!["CLOSE_WRITE", "CLOSE"]),
+                (n.as_bytes().to_vec(), ev(&["CREATE"])),
+                (n.as_bytes().to_vec(), ev(&["CLOSE_WRITE", "CLOSE"])),
             ]
         })
         .collect();
-    let got: Vec<(Vec<u8>, Vec<&str>)> = events
-        .iter()
-        .map(|e| {
-            (
-                e.name.clone(),
-                e.events.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
-    if got != expected {
-        let at = got
-            .iter()
-            .zip(&expected)
-            .position(|(g, e)| g != e)
-            .unwrap_or(got.len().min(expected.len()));
-        let show = |v: &[(Vec<u8>, Vec<&str>)]| -> String {
-            v.iter()
-                .skip(at.saturating_sub(2))
-                .take(5)
-                .map(|(n, e)| format!("    {} {e:?}\n", String::from_utf8_lossy(n)))
-                .collect()
-        };
-        panic!(
-            "{} event messages, expected {}; first difference at {at}:\nexpected:\n{}got:\n{}",
-            got.len(),
-            expected.len(),
-            show(&expected),
-            show(&got)
-        );
-    }
+    // First our hop (inotifywait's own output), then the broker's.
+    let events = parse_all("inotifywait printed", &printed);
+    assert_sequence("inotifywait printed", &briefs(&events), &expected);
+    assert_delivered(&messages, &printed);
+    let watch = format!("{}/", dir.display()).into_bytes();
     for (i, e) in events.iter().enumerate() {
         assert!(
             e.watch == watch && e.backend == "inotify" && !e.synthetic && !e.dir && e.cookie == 0,
@@ -837,11 +945,7 @@ fn odd_name_crosses_the_broker_intact() {
     let mut sub = Subscriber::start(&broker, topic, topic);
     let pipe = Pipeline::start(&broker, topic, &["-e", "create,close_write"], &dir);
     let odd: &[u8] = b"odd\nline \"q\" back\\slash \x01 caf\xc3\xa9 \xff.txt";
-    let odd_path = dir.join(std::ffi::OsStr::from_bytes(odd));
-    let mut f = std::fs::File::create(&odd_path).expect("create odd name");
-    f.write_all(b"odd").expect("write");
-    drop(f);
-    std::fs::write(dir.join("end"), "end").expect("write");
+    write_files(&dir, &[odd.to_vec(), b"end".to_vec()]);
     wait_until(
         "the end file's CLOSE_WRITE",
         STEP,
@@ -853,25 +957,21 @@ fn odd_name_crosses_the_broker_intact() {
         },
         || format!("received:\n{}", sub.raw()),
     );
-    pipe.stop();
+    let printed = pipe.stop();
     let messages = sub.drain(&broker, topic);
-    let events = parse_all(&messages);
-    let summary: Vec<(Vec<u8>, Vec<String>)> = events
-        .iter()
-        .map(|e| (e.name.clone(), e.events.clone()))
-        .collect();
+    let events = parse_all("inotifywait printed", &printed);
     let ev = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert_eq!(
-        summary,
-        vec![
+    assert_sequence(
+        "inotifywait printed",
+        &briefs(&events),
+        &[
             (odd.to_vec(), ev(&["CREATE"])),
             (odd.to_vec(), ev(&["CLOSE_WRITE", "CLOSE"])),
             (b"end".to_vec(), ev(&["CREATE"])),
             (b"end".to_vec(), ev(&["CLOSE_WRITE", "CLOSE"])),
         ],
-        "messages:\n{}",
-        sub.raw()
     );
+    assert_delivered(&messages, &printed);
     let watch = format!("{}/", dir.display()).into_bytes();
     for (m, e) in messages.iter().zip(&events).take(2) {
         let line = String::from_utf8_lossy(m);

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -773,12 +772,11 @@ fn odd_names() -> Vec<Vec<u8>> {
     ]
 }
 
-/// Writes each of `names` in `dir`, then moves `stage/moved` in: one CLOSE_WRITE per
+/// Writes each of `names` in `dir`, in order (from a process of its own, see
+/// [`crate::broker::write_files`]), then moves `stage/moved` in: one CLOSE_WRITE per
 /// name and one MOVED_TO.
 fn write_names_and_move_in(dir: &Path, stage: &Path, names: &[Vec<u8>]) {
-    for n in names {
-        write_in_pieces(&dir.join(OsStr::from_bytes(n)), n);
-    }
+    crate::broker::write_files(dir, names);
     std::fs::write(stage.join("moved"), "moved").expect("write");
     std::fs::rename(stage.join("moved"), dir.join("moved")).expect("mv");
 }
