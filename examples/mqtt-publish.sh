@@ -28,12 +28,13 @@
 # kept open, and --json guarantees that a line is exactly one event: a newline in a
 # file name is escaped (\n), never printed raw, so it cannot split a message.
 # Why QoS 1: "at least once" between this machine and the broker. mosquitto_pub keeps
-# every message until the broker acknowledges it and sends it again after a reconnect
-# (a broker restart loses nothing already read from the pipe); QoS 0 would drop what
-# was in flight. A retransmission can duplicate a message: a collector that must not
-# count twice keys on (topic, time, path, events). QoS is per hop, so collectors
-# subscribe with -q 1 too, and a broker queues at most max_queued_messages (default
-# 1000) for a subscriber that lags before it drops messages: raise it for bursts.
+# every message until the broker acknowledges it and sends it again after a reconnect;
+# with QoS 0, what is in flight when the broker restarts is gone. A message sent again
+# can arrive twice, so a collector must take a repeated event in its stride (no field
+# tells two identical events apart: events read together share their time). QoS is
+# per hop, so collectors subscribe with -q 1 too, and a broker queues at most
+# max_queued_messages (default 1000) for a subscriber that lags before it drops
+# messages: raise it for bursts.
 #
 # Pitfall avoided: the usual recipe is `inotifywait -m --format '%w%f %e' DIR | while
 # read -r f e; do mosquitto_pub -t T -m "$f $e"; done`: a new connection per event
