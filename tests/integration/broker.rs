@@ -4,8 +4,10 @@
 //! `mosquitto_sub`. A burst of 1,000 written files must arrive as exactly 2,000 JSON
 //! messages, each one a valid event of the `--json` contract, in order; a name with a
 //! newline, a quote, a backslash, a control character and an invalid UTF-8 byte must
-//! arrive as one message that gives its exact bytes back. Readiness is `--ready-fd`,
-//! every wait polls under a hard deadline, and no process outlives its test.
+//! arrive as one message that gives its exact bytes back. The pipe runs through the
+//! test, so inotifywait's own output is checked first and the broker hop against it.
+//! Readiness is `--ready-fd`, every wait polls under a hard deadline, and no process
+//! outlives its test.
 //!
 //! The broker, subscriber and checker are also used by `examples.rs` for
 //! examples/mqtt-publish.sh.
