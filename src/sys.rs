@@ -359,14 +359,18 @@ extern "C" fn stop_notice_handler(sig: libc::c_int) {
     unsafe { libc::raise(sig) };
 }
 
-/// Whether `fd` is an open file descriptor (`fcntl(F_GETFD)`), or why not.
-pub fn fd_open(fd: RawFd) -> Result<(), Errno> {
-    // SAFETY: F_GETFD on an integer fd only inspects the table.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 {
-        Ok(())
-    } else {
-        Err(Errno::last())
+/// Whether the open `fd` may be written to (its access mode, `fcntl(F_GETFL)`), or the
+/// errno saying why it cannot be asked (EBADF: not open).
+pub fn fd_writable(fd: RawFd) -> Result<bool, Errno> {
+    // SAFETY: F_GETFL on an integer fd only inspects the open file's flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(Errno::last());
     }
+    Ok(matches!(
+        flags & libc::O_ACCMODE,
+        libc::O_WRONLY | libc::O_RDWR
+    ))
 }
 
 /// Writes `data` to `fd` and closes it, without dying of SIGPIPE when the reader is gone:

@@ -53,12 +53,16 @@ impl Timeout {
     }
 }
 
-/// `--ready-fd N` names a descriptor that is not open: the line saying so. Checked
-/// before anything is opened, so that N cannot be the program's own inotify fd.
-pub fn ready_fd_closed(set: &WatchSet) -> Option<Vec<u8>> {
+/// `--ready-fd N` names a descriptor that is not open for writing: the line saying so.
+/// Checked before anything is opened, so that N cannot be the program's own inotify fd.
+pub fn ready_fd_unusable(set: &WatchSet) -> Option<Vec<u8>> {
     let fd = set.ready_fd?;
-    let e = crate::sys::fd_open(fd).err()?;
-    Some(format!("--ready-fd {fd}: {}", strerror(e)).into_bytes())
+    let why = match crate::sys::fd_writable(fd) {
+        Ok(true) => return None,
+        Ok(false) => "open for reading only".to_string(),
+        Err(e) => strerror(e),
+    };
+    Some(format!("--ready-fd {fd}: {why}").into_bytes())
 }
 
 /// What both applets watch, typed.

@@ -47,7 +47,7 @@ impl Wait {
             lines.push(m.as_bytes().to_vec());
             return Err(Error::Usage(lines));
         }
-        if let Some(m) = super::ready_fd_closed(&a.set) {
+        if let Some(m) = super::ready_fd_unusable(&a.set) {
             lines.push(m);
             return Err(Error::Usage(lines));
         }

@@ -450,6 +450,7 @@ goldens! {
         ours(w(["--ready-fd", "-3", "."]), "--ready-fd is ours"),
         ours(w(["--ready-fd", "", "."]), "--ready-fd is ours"),
         ours(w(["--ready-fd", "99", "."]), "--ready-fd is ours"),
+        ours(w(["--ready-fd", "0", "."]), "--ready-fd is ours: stdin is /dev/null, read-only"),
         ours(w([".", "--ready-fd"]), "--ready-fd is ours"),
         wu(&["--no-newline", "."]),
         wu(&["--timefmt", "x", "."]),
