@@ -34,9 +34,13 @@ impl Watcher {
             }
         }
         if !self.opts.recursive {
+            // Asked before the watch exists: once it does, an event may be on its way
+            // and the directory may already be gone (its DELETE_SELF still names it
+            // with its `/`).
+            let is_dir = walk::is_real_dir(path);
             let wd = self.add_watch(path).map_err(fail)?;
             let mut name = path.to_vec();
-            if !name.ends_with(b"/") && walk::is_real_dir(path) {
+            if !name.ends_with(b"/") && is_dir {
                 name.push(b'/');
             }
             self.table.insert(wd, &name);
