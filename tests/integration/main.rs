@@ -14,6 +14,7 @@ mod examples;
 mod fanotify;
 mod faults;
 mod golden;
+mod json;
 mod live;
 mod longrun;
 mod noloss;
