@@ -373,7 +373,8 @@ pub fn fd_writable(fd: RawFd) -> Result<bool, Errno> {
     ))
 }
 
-/// Writes `data` to `fd` and closes it, without dying of SIGPIPE when the reader is gone:
+/// Writes `data` to `fd` and closes it (a standard stream, 0 to 2, stays open: the
+/// program still writes there), without dying of SIGPIPE when the reader is gone:
 /// SIGPIPE is blocked around the write and one it raised is taken back before the mask
 /// is restored. Best effort: errors are returned, the fd is closed either way.
 pub fn write_and_close(fd: RawFd, data: &[u8]) -> Result<(), Errno> {
@@ -397,10 +398,12 @@ pub fn write_and_close(fd: RawFd, data: &[u8]) -> Result<(), Errno> {
         // pending before, in which case the mask restore delivers it as it would have).
         unsafe { libc::sigtimedwait(&pipe, std::ptr::null_mut(), &zero) };
     }
-    // SAFETY: restores the mask saved above; closing an fd we were handed to own.
+    // SAFETY: restores the mask saved above; closes an fd we were handed to own.
     unsafe {
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        libc::close(fd);
+        if fd > libc::STDERR_FILENO {
+            libc::close(fd);
+        }
     }
     r
 }

@@ -362,10 +362,11 @@ const READY_FD: Opt = opt(
     Value::Fd,
     "fd",
     "Write a line to this fd once every watch exists",
-    "Once every watch exists, write the line 'Watches established.' to this open file \
-     descriptor and close it, so that a program can wait for readiness without reading \
-     standard error (also with --quiet; with --daemon, from the process that stays). Not \
-     in inotify-tools; spelled out in full only.",
+    "Once every watch exists, write the line 'Watches established.' to this file \
+     descriptor, open for writing, and close it (1 and 2 stay open: with 1 the line \
+     comes first on standard output), so that a program can wait for readiness without \
+     reading standard error (also with --quiet; with --daemon, from the process that \
+     stays). Not in inotify-tools; spelled out in full only.",
 );
 
 const VERBOSE: Opt = opt(
