@@ -1,7 +1,8 @@
-//! `format`: `--format`/`--timefmt` templates, the default layout and `--csv`, rendered
-//! for events whose fields come from the input. Never panics; rendering only appends;
-//! the default layout is exactly `%w %e %f\n`; CSV lines parse back into their fields;
-//! a template whose line stays short is the plain expansion of its directives.
+//! `format`: `--format`/`--timefmt` templates, the default layout, `--csv` and `--json`,
+//! rendered for events whose fields come from the input. Never panics; rendering only
+//! appends; the default layout is exactly `%w %e %f\n`; CSV lines parse back into their
+//! fields; a `--json` line is one line of UTF-8 text with no raw control character; a
+//! template whose line stays short is the plain expansion of its directives.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -16,6 +17,7 @@ struct Ev<'a> {
     cookie: u32,
     watch: &'a [u8],
     name: &'a [u8],
+    synthetic: bool,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -52,6 +54,7 @@ fn expand(fmt: &[u8], ev: &Event<'_>) -> Option<Vec<u8>> {
             b'f' => out.extend_from_slice(ev.name),
             b'e' => out.extend_from_slice(&mask_to_string(ev.mask, b',')),
             b'c' => out.extend_from_slice(format!("{:x}", ev.cookie).as_bytes()),
+            b's' => out.push(if ev.synthetic { b'1' } else { b'0' }),
             b'T' => return None,
             sep if fmt.get(i) == Some(&b'e') => {
                 i += 1;
@@ -116,12 +119,24 @@ fuzz_target!(|input: Input<'_>| {
             cookie: e.cookie,
             watch: e.watch,
             name: e.name,
+            synthetic: e.synthetic,
         })
         .collect();
 
     let mut default = Formatter::new(Layout::Default);
     let mut csv = Formatter::new(Layout::Csv);
+    let mut json = Formatter::new(Layout::Json("inotify"));
     for ev in &events {
+        let mut out = input.prefix.to_vec();
+        json.render(ev, &mut out);
+        let line = out
+            .strip_prefix(input.prefix)
+            .and_then(|l| l.strip_suffix(b"}\n"))
+            .expect("json: prefix kept, one object, newline last");
+        assert!(line.starts_with(b"{\"time\":\""), "json: time first");
+        assert!(std::str::from_utf8(line).is_ok(), "json: not UTF-8");
+        assert!(line.iter().all(|&b| b >= 0x20), "json: raw control byte");
+
         let mut out = input.prefix.to_vec();
         default.render(ev, &mut out);
         let mut want = input.prefix.to_vec();

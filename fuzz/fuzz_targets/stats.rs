@@ -166,6 +166,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     cookie: 0,
                     watch: &watch,
                     name: b"",
+                    synthetic: false,
                 });
                 model.record(wd, mask);
             }
@@ -177,6 +178,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     cookie: 0,
                     watch: b"far/",
                     name: b"",
+                    synthetic: false,
                 });
                 model.record(wd, mask);
             }
