@@ -11,12 +11,12 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::live::collect;
+use crate::jsonl::{now_ns, parse_lines};
+use crate::live::{Buf, collect_output};
 use crate::util::{fresh_dir, heavy, pids_mentioning, tool_dir, which};
 
 /// Hard deadline of every wait.
@@ -39,8 +39,6 @@ fn script_path(first: Option<&Path>) -> OsString {
     }
     std::env::join_paths(dirs).expect("PATH")
 }
-
-type Buf = Arc<Mutex<Vec<u8>>>;
 
 /// Live processes (not zombies) whose process group is `pgid`.
 fn group_members(pgid: u32) -> Vec<u32> {
@@ -95,12 +93,7 @@ impl Script {
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start examples/{name}: {e}"));
-        let out = Buf::default();
-        let err = Buf::default();
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), out.clone()),
-            collect(child.stderr.take().unwrap(), err.clone()),
-        ];
+        let (out, err, readers) = collect_output(&mut child);
         Script {
             name: name.to_string(),
             child,
@@ -148,13 +141,10 @@ impl Script {
         });
     }
 
-    /// Sends `sig` to the script alone (not its group), expects it to exit with
-    /// 128+sig, and its whole process group (its inotifywait) to be gone.
-    /// Returns (stdout, stderr).
-    fn stop(mut self, sig: i32) -> (String, String) {
+    /// Waits (under [`DEADLINE`]) for the script to exit (`why`: how it should), then
+    /// for its whole process group (its inotifywait) to be gone and its output read.
+    fn wait_gone(&mut self, why: &str) -> ExitStatus {
         let pid = self.child.id();
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid as i32, sig) };
         let start = Instant::now();
         let status = loop {
             if let Some(st) = self.child.try_wait().expect("try_wait") {
@@ -162,19 +152,12 @@ impl Script {
             }
             assert!(
                 start.elapsed() < DEADLINE,
-                "examples/{} ignored signal {sig}\nstderr:\n{}",
+                "examples/{} did not exit {why}\nstderr:\n{}",
                 self.name,
                 self.stderr()
             );
             std::thread::sleep(Duration::from_millis(5));
         };
-        assert_eq!(
-            status.code(),
-            Some(128 + sig),
-            "examples/{} did not exit cleanly on signal {sig}\nstderr:\n{}",
-            self.name,
-            self.stderr()
-        );
         while !group_members(pid).is_empty() {
             assert!(
                 start.elapsed() < DEADLINE,
@@ -187,6 +170,23 @@ impl Script {
         while self.readers.iter().any(|r| !r.is_finished()) && start.elapsed() < DEADLINE {
             std::thread::sleep(Duration::from_millis(5));
         }
+        status
+    }
+
+    /// Sends `sig` to the script alone (not its group), expects it to exit with
+    /// 128+sig, and its whole process group (its inotifywait) to be gone.
+    /// Returns (stdout, stderr).
+    fn stop(mut self, sig: i32) -> (String, String) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+        let status = self.wait_gone(&format!("on signal {sig}"));
+        assert_eq!(
+            status.code(),
+            Some(128 + sig),
+            "examples/{} did not exit cleanly on signal {sig}\nstderr:\n{}",
+            self.name,
+            self.stderr()
+        );
         (self.stdout(), self.stderr())
     }
 }
@@ -279,6 +279,14 @@ fn run(cmd: &mut Command) {
     assert!(st.success(), "{cmd:?} failed: {st}");
 }
 
+/// Writes `bin/name`, an executable `#!/bin/sh` script running `body`: a command of
+/// the test's own, found first on a [`script_path`] that starts with `bin`.
+fn install_command(bin: &Path, name: &str, body: &str) {
+    let path = bin.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("write the command");
+    run(Command::new("chmod").arg("+x").arg(&path));
+}
+
 /// One rsync per written file (not one for its CREATE and one for its CLOSE_WRITE),
 /// names with spaces, dashes and newlines, new and moved-in directory trees, renames
 /// and deletions: DEST ends equal to SRC.
@@ -299,17 +307,15 @@ fn sync_on_write_runs_rsync_once_per_written_file() {
         std::fs::create_dir_all(d).expect("mkdir");
     }
     // A wrapper rsync that logs each call on one line, then runs the real one.
-    let wrapper = bin.join("rsync");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\n{{ printf call; printf ' [%s]' \"$@\" | tr '\\n' '?'; echo; }} >> '{}'\nexec '{}' \"$@\"\n",
+    install_command(
+        &bin,
+        "rsync",
+        &format!(
+            "{{ printf call; printf ' [%s]' \"$@\" | tr '\\n' '?'; echo; }} >> '{}'\nexec '{}' \"$@\"\n",
             log.display(),
             real.display()
         ),
-    )
-    .expect("write wrapper");
-    run(Command::new("chmod").arg("+x").arg(&wrapper));
+    );
 
     let mut s = Script::start(
         "sync-on-write.sh",
@@ -727,38 +733,6 @@ fn batch_events_prints_one_line_per_burst() {
     );
 }
 
-/// Waits (under [`DEADLINE`]) for a script to end by itself; returns its exit code,
-/// once its whole process group (its inotifywait) is gone too.
-fn wait_exit(s: &mut Script) -> Option<i32> {
-    let start = Instant::now();
-    let pid = s.child.id();
-    let status = loop {
-        if let Some(st) = s.child.try_wait().expect("try_wait") {
-            break st;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "examples/{} did not exit\nstderr:\n{}",
-            s.name,
-            s.stderr()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    while !group_members(pid).is_empty() {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "examples/{} left processes behind: {:?}",
-            s.name,
-            group_members(pid)
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    while s.readers.iter().any(|r| !r.is_finished()) && start.elapsed() < DEADLINE {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    status.code()
-}
-
 /// Names the --json recipes are tried with: a space, a newline, a quote, a backslash,
 /// invalid UTF-8, and control characters enough for a line longer than 1 KiB (each is
 /// printed as `\u00XX`, in name and path), syslog's traditional message size.
@@ -772,40 +746,47 @@ fn odd_names() -> Vec<Vec<u8>> {
     ]
 }
 
-/// Writes each of `names` in `dir`, in order (from a process of its own, see
-/// [`crate::broker::write_files`]), then moves `stage/moved` in: one CLOSE_WRITE per
-/// name and one MOVED_TO.
-fn write_names_and_move_in(dir: &Path, stage: &Path, names: &[Vec<u8>]) {
-    crate::broker::write_files(dir, names);
+/// Writes each of [`odd_names`] in `dir`, in order (from a process of its own, see
+/// [`crate::broker::write_files`]), then moves `stage/moved` in. Returns what the
+/// recipes must deliver for it under `-e close_write,moved_to`: (name, events) of one
+/// CLOSE_WRITE per name, then of one MOVED_TO.
+fn write_odd_names_and_move_in(dir: &Path, stage: &Path) -> Vec<(Vec<u8>, Vec<String>)> {
+    let names = odd_names();
+    crate::broker::write_files(dir, &names);
     std::fs::write(stage.join("moved"), "moved").expect("write");
     std::fs::rename(stage.join("moved"), dir.join("moved")).expect("mv");
+    let ev = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    names
+        .into_iter()
+        .map(|n| (n, ev(&["CLOSE_WRITE", "CLOSE"])))
+        .chain([(b"moved".to_vec(), ev(&["MOVED_TO"]))])
+        .collect()
 }
 
 /// The (name, events) of each JSON event line, in order; panics on a line that
-/// breaks the --json contract or names another watch than `dir`.
-fn json_events(dir: &Path, lines: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<String>)> {
+/// breaks the --json contract (a time before `since` included) or names another
+/// watch than `dir`.
+fn json_events(dir: &Path, lines: &[Vec<u8>], since: i128) -> Vec<(Vec<u8>, Vec<String>)> {
     let watch = format!("{}/", dir.display()).into_bytes();
-    lines
-        .iter()
-        .map(|l| {
-            let e = crate::broker::parse_event(l).unwrap_or_else(|err| {
-                panic!("{err}: {}", String::from_utf8_lossy(l));
-            });
-            assert_eq!(e.watch, watch, "{}", String::from_utf8_lossy(l));
+    parse_lines("the recipe's output", lines, since)
+        .into_iter()
+        .map(|e| {
+            assert_eq!(e.watch, watch, "{}", e.raw);
             (e.name, e.events)
         })
         .collect()
 }
 
-/// What the recipes must deliver for [`write_names_and_move_in`] under
-/// `-e close_write,moved_to`.
-fn expected_events(names: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<String>)> {
-    let ev = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    names
-        .iter()
-        .map(|n| (n.clone(), ev(&["CLOSE_WRITE", "CLOSE"])))
-        .chain([(b"moved".to_vec(), ev(&["MOVED_TO"]))])
-        .collect()
+/// Runs examples/`name` with `args`: it must end by itself at once, with a non-zero
+/// status and `says` on stderr, and leave no process behind.
+fn assert_fails_loudly(name: &str, args: &[&OsStr], says: &str) {
+    let mut s = Script::start(name, args, script_path(None), &[]);
+    let code = s.wait_gone("by itself").code();
+    let err = s.stderr();
+    assert!(
+        code.is_some_and(|c| c != 0) && err.contains(says),
+        "examples/{name}: status {code:?}, stderr:\n{err}"
+    );
 }
 
 /// Every event is one MQTT message on the default topic rinotify/HOSTNAME/events (so
@@ -816,6 +797,7 @@ fn expected_events(names: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<String>)> {
 #[test]
 fn mqtt_publish_sends_one_json_message_per_event() {
     use crate::broker::{Broker, Subscriber};
+    let since = now_ns();
     let base = fresh_dir(GROUP, "mqtt");
     let Some(broker) = Broker::start(&base) else {
         return;
@@ -841,16 +823,14 @@ fn mqtt_publish_sends_one_json_message_per_event() {
         &[("MQTT_HOST", "127.0.0.1"), ("MQTT_PORT", &port)],
     );
     s.wait_ready();
-    let names = odd_names();
-    write_names_and_move_in(&dir, &stage, &names);
-    let expected = expected_events(&names);
+    let expected = write_odd_names_and_move_in(&dir, &stage);
     s.wait_for("every event at the subscriber", |_| {
         sub.messages().len() >= expected.len()
     });
     let (_, err) = s.stop(libc::SIGTERM);
     let messages = sub.drain(&broker, &topic);
     assert_eq!(
-        json_events(&dir, &messages),
+        json_events(&dir, &messages, since),
         expected,
         "messages:\n{}\nstderr:\n{err}",
         sub.raw()
@@ -875,7 +855,7 @@ fn mqtt_publish_fails_loudly_without_a_broker() {
         .expect("port")
         .port()
         .to_string();
-    let mut s = Script::start(
+    assert_fails_loudly(
         "mqtt-publish.sh",
         &[
             OsStr::new("-h"),
@@ -886,14 +866,7 @@ fn mqtt_publish_fails_loudly_without_a_broker() {
             OsStr::new("rinotify/test/events"),
             dir.as_os_str(),
         ],
-        script_path(None),
-        &[],
-    );
-    let code = wait_exit(&mut s);
-    let err = s.stderr();
-    assert!(
-        code.is_some_and(|c| c != 0) && err.contains("events are not being published"),
-        "status {code:?}, stderr:\n{err}"
+        "events are not being published",
     );
 }
 
@@ -908,6 +881,7 @@ fn journald_forward_logs_one_syslog_message_per_event() {
         println!("skipped: logger (util-linux) not installed");
         return;
     }
+    let since = now_ns();
     let base = fresh_dir(GROUP, "syslog");
     let (dir, stage, sock) = (base.join("w"), base.join("stage"), base.join("log.sock"));
     for d in [&dir, &stage] {
@@ -934,9 +908,7 @@ fn journald_forward_logs_one_syslog_message_per_event() {
         &[],
     );
     s.wait_ready();
-    let names = odd_names();
-    write_names_and_move_in(&dir, &stage, &names);
-    let expected = expected_events(&names);
+    let expected = write_odd_names_and_move_in(&dir, &stage);
     let mut datagrams: Vec<Vec<u8>> = Vec::new();
     let receive = |datagrams: &mut Vec<Vec<u8>>| {
         let mut buf = vec![0u8; 1 << 18];
@@ -967,7 +939,7 @@ fn journald_forward_logs_one_syslog_message_per_event() {
         })
         .collect();
     assert_eq!(
-        json_events(&dir, &lines),
+        json_events(&dir, &lines, since),
         expected,
         "datagrams: {:?}\nstderr:\n{err}",
         datagrams
@@ -981,23 +953,22 @@ fn journald_forward_logs_one_syslog_message_per_event() {
 /// systemd-cat records what it is given, as no journald runs under the tests).
 #[test]
 fn journald_forward_journald_mode_uses_systemd_cat() {
+    let since = now_ns();
     let base = fresh_dir(GROUP, "journald");
     let (dir, stage, bin) = (base.join("w"), base.join("stage"), base.join("bin"));
     for d in [&dir, &stage, &bin] {
         std::fs::create_dir_all(d).expect("mkdir");
     }
     let (args, out) = (base.join("args"), base.join("out"));
-    let stub = bin.join("systemd-cat");
-    std::fs::write(
-        &stub,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nexec cat >> '{}'\n",
+    install_command(
+        &bin,
+        "systemd-cat",
+        &format!(
+            "printf '%s\\n' \"$@\" > '{}'\nexec cat >> '{}'\n",
             args.display(),
             out.display()
         ),
-    )
-    .expect("write stub");
-    run(Command::new("chmod").arg("+x").arg(&stub));
+    );
     let mut s = Script::start(
         "journald-forward.sh",
         &[
@@ -1015,9 +986,7 @@ fn journald_forward_journald_mode_uses_systemd_cat() {
         &[],
     );
     s.wait_ready();
-    let names = odd_names();
-    write_names_and_move_in(&dir, &stage, &names);
-    let expected = expected_events(&names);
+    let expected = write_odd_names_and_move_in(&dir, &stage);
     s.wait_for("every event at systemd-cat", |_| {
         lines_of(&out) >= expected.len()
     });
@@ -1034,7 +1003,7 @@ fn journald_forward_journald_mode_uses_systemd_cat() {
         .split(|&b| b == b'\n')
         .map(<[u8]>::to_vec)
         .collect();
-    assert_eq!(json_events(&dir, &lines), expected, "stderr:\n{err}");
+    assert_eq!(json_events(&dir, &lines, since), expected, "stderr:\n{err}");
 }
 
 /// With nothing listening on the syslog socket, the script fails at once instead of
@@ -1049,20 +1018,13 @@ fn journald_forward_fails_loudly_without_syslog() {
     let base = fresh_dir(GROUP, "no-syslog");
     let dir = base.join("w");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    let mut s = Script::start(
+    assert_fails_loudly(
         "journald-forward.sh",
         &[
             OsStr::new("-u"),
             base.join("no-such.sock").as_os_str(),
             dir.as_os_str(),
         ],
-        script_path(None),
-        &[],
-    );
-    let code = wait_exit(&mut s);
-    let err = s.stderr();
-    assert!(
-        code.is_some_and(|c| c != 0) && err.contains("events are not being logged"),
-        "status {code:?}, stderr:\n{err}"
+        "events are not being logged",
     );
 }

@@ -1,5 +1,5 @@
-//! `--json` and `--ready-fd` (issue 12) against the real kernel, checked with a strict
-//! parser (serde_json) against the contract (README, man pages): every key, in order,
+//! `--json` and `--ready-fd` (issue 12) against the real kernel, every line read by
+//! the strict reader of the contract (`jsonl`: README, man pages): every key, in order,
 //! with its type; the same bytes `--format` prints for the same actions; the synthetic
 //! flag; names that are not UTF-8 given back exactly through the `*_base64` keys; the
 //! options that shape a run; the overflow object; the fanotify backend; the readiness
@@ -16,13 +16,14 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::live::collect;
+use crate::jsonl::{Event, now_ns, parse_docs, parse_events};
+use crate::live::{Buf, collect_output};
+use crate::noloss::overflowable;
 use crate::scenario::{Sc, run_once, w};
 use crate::util::{self, Outcome, fresh_dir, parse_table, watch_count};
 
@@ -34,309 +35,9 @@ const POLL: Duration = Duration::from_millis(2);
 /// put there).
 const READY_FD: RawFd = 57;
 const READY_LINE: &[u8] = b"Watches established.\n";
-/// The keys of an event object, in the contract's order.
-const EVENT_KEYS: [&str; 9] = [
-    "time",
-    "watch",
-    "name",
-    "path",
-    "events",
-    "dir",
-    "cookie",
-    "synthetic",
-    "backend",
-];
 /// inotifywatch's banner, all on stderr before readiness.
 const WATCH_BANNER: &str =
     "Establishing watches...\nFinished establishing watches, now collecting statistics.\n";
-
-// ---------------------------------------------------------------------------------
-// Strict reading of the output
-// ---------------------------------------------------------------------------------
-
-/// The wall clock in nanoseconds since the epoch.
-fn now_ns() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos() as i128
-}
-
-/// Nanoseconds since the epoch of `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (RFC 3339, UTC,
-/// exactly nine fractional digits); panics on any other shape.
-fn parse_time(t: &str) -> i128 {
-    let b = t.as_bytes();
-    let shaped = b.len() == 30
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            4 | 7 => c == b'-',
-            10 => c == b'T',
-            13 | 16 => c == b':',
-            19 => c == b'.',
-            29 => c == b'Z',
-            _ => c.is_ascii_digit(),
-        });
-    assert!(shaped, "time {t:?} is not YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ");
-    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().unwrap();
-    let (y, mo, d) = (n(0..4), n(5..7), n(8..10));
-    let (h, mi, s) = (n(11..13), n(14..16), n(17..19));
-    assert!(
-        (1..=12).contains(&mo) && (1..=31).contains(&d) && h < 24 && mi < 60 && s < 60,
-        "time {t:?} out of range"
-    );
-    // Days from the civil date (Howard Hinnant's days_from_civil).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s;
-    i128::from(secs) * 1_000_000_000 + i128::from(n(20..29))
-}
-
-/// Checks `time` lies between `since` (minus a second) and now (plus a second).
-fn assert_recent(t: &str, since: i128) {
-    let at = parse_time(t);
-    let slack = 1_000_000_000;
-    assert!(
-        at >= since - slack && at <= now_ns() + slack,
-        "time {t:?} is not the time of the test's run"
-    );
-}
-
-/// Strict standard base64 (RFC 4648 §4, padded, no stray bits).
-fn b64decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| -> u32 {
-        u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => panic!("base64 {s:?}: {:?} is not a base64 character", c as char),
-        })
-    };
-    let b = s.as_bytes();
-    assert!(
-        b.len().is_multiple_of(4),
-        "base64 {s:?}: length not a multiple of 4"
-    );
-    let quads = b.len() / 4;
-    let mut out = Vec::new();
-    for (k, q) in b.chunks(4).enumerate() {
-        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
-        assert!(
-            pad <= 2 && (pad == 0 || k + 1 == quads),
-            "base64 {s:?}: bad padding"
-        );
-        let mut n = 0u32;
-        for &c in &q[..4 - pad] {
-            n = n << 6 | val(c);
-        }
-        n <<= 6 * pad as u32;
-        assert_eq!(n & ((1 << (8 * pad)) - 1), 0, "base64 {s:?}: stray bits");
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8][..3 - pad]);
-    }
-    out
-}
-
-#[test]
-fn base64_decoder_is_strict() {
-    for (enc, dec) in [
-        ("", &b""[..]),
-        ("Zg==", b"f"),
-        ("Zm8=", b"fo"),
-        ("Zm9vYmFy", b"foobar"),
-        ("//79", b"\xff\xfe\xfd"),
-    ] {
-        assert_eq!(b64decode(enc), dec);
-    }
-    for bad in ["Zg=", "Zh==", "Z===", "Zg==Zg==", "Zm9v!A=="] {
-        assert!(
-            std::panic::catch_unwind(|| b64decode(bad)).is_err(),
-            "{bad}"
-        );
-    }
-    assert_eq!(parse_time("1970-01-01T00:00:00.000000001Z"), 1);
-    assert_eq!(
-        parse_time("2000-03-01T00:00:00.000000000Z"),
-        951_868_800_000_000_000
-    );
-}
-
-/// The keys of the object `line` starts with, in the order written (strings are
-/// skipped with their escapes; nested values are not looked into; what follows the
-/// object is not read). The object has already been checked to be valid JSON.
-fn top_keys(line: &[u8]) -> Vec<String> {
-    let mut keys = Vec::new();
-    let (mut depth, mut expect_key, mut i) = (0usize, false, 0);
-    while i < line.len() {
-        match line[i] {
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < line.len() && line[i] != b'"' {
-                    i += if line[i] == b'\\' { 2 } else { 1 };
-                }
-                if depth == 1 && expect_key {
-                    keys.push(String::from_utf8_lossy(&line[start..i]).into_owned());
-                    expect_key = false;
-                }
-            }
-            c @ (b'{' | b'[') => {
-                depth += 1;
-                expect_key = depth == 1 && c == b'{';
-            }
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            b',' => expect_key = depth == 1,
-            _ => {}
-        }
-        i += 1;
-    }
-    keys
-}
-
-/// One line of output: valid UTF-8 with no raw control character (so one line for
-/// any name), a JSON object by serde_json's strict parser, with no duplicate key.
-fn parse_object(line: &[u8]) -> (String, Map<String, Value>) {
-    let raw = String::from_utf8(line.to_vec())
-        .unwrap_or_else(|_| panic!("line is not UTF-8: {}", util::escape(line)));
-    if let Some(c) = raw.chars().find(|&c| c < ' ' || c == '\x7f') {
-        panic!("raw control character {c:?} in {raw:?}");
-    }
-    let v: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON ({e}): {raw:?}"));
-    let Value::Object(o) = v else {
-        panic!("not an object: {raw:?}")
-    };
-    assert_eq!(o.len(), top_keys(line).len(), "duplicate key in {raw:?}");
-    (raw, o)
-}
-
-/// The exact bytes of string `key` by the consumer rule: `<key>_base64` decoded when
-/// present (it must then be needed: its bytes are not UTF-8 and `key` is their display
-/// form, U+FFFD for what is invalid), else `key`'s own UTF-8.
-fn exact(o: &Map<String, Value>, key: &str) -> Vec<u8> {
-    let shown = o
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("{key} is not a string in {o:?}"));
-    match o.get(&format!("{key}_base64")) {
-        None => shown.as_bytes().to_vec(),
-        Some(v) => {
-            let b = b64decode(v.as_str().expect("base64 value is a string"));
-            assert!(
-                std::str::from_utf8(&b).is_err(),
-                "{key}_base64 given for UTF-8 {:?}",
-                String::from_utf8_lossy(&b)
-            );
-            assert_eq!(
-                shown,
-                String::from_utf8_lossy(&b),
-                "{key} is not the display form of {key}_base64"
-            );
-            b
-        }
-    }
-}
-
-/// One `inotifywait --json` event, every field checked for type.
-#[derive(Debug, Clone)]
-struct Ev {
-    raw: String,
-    obj: Map<String, Value>,
-    time: String,
-    watch: Vec<u8>,
-    name: Vec<u8>,
-    events: Vec<String>,
-    dir: bool,
-    cookie: u64,
-    synthetic: bool,
-    backend: String,
-}
-
-impl Ev {
-    fn events(&self) -> String {
-        self.events.join(",")
-    }
-}
-
-fn parse_event(line: &[u8], since: i128) -> Ev {
-    let (raw, obj) = parse_object(line);
-    let mut want: Vec<String> = EVENT_KEYS.iter().map(|k| k.to_string()).collect();
-    for k in ["watch_base64", "name_base64", "path_base64"] {
-        if obj.contains_key(k) {
-            want.push(k.into());
-        }
-    }
-    assert_eq!(top_keys(line), want, "keys (and their order) of {raw}");
-    let time = obj["time"].as_str().expect("time is a string").to_string();
-    assert_recent(&time, since);
-    let (watch, name, path) = (
-        exact(&obj, "watch"),
-        exact(&obj, "name"),
-        exact(&obj, "path"),
-    );
-    assert_eq!(
-        path,
-        [&watch[..], &name[..]].concat(),
-        "path != watch + name: {raw}"
-    );
-    let events: Vec<String> = obj["events"]
-        .as_array()
-        .expect("events is an array")
-        .iter()
-        .map(|e| e.as_str().expect("event names are strings").to_string())
-        .collect();
-    assert!(!events.is_empty(), "no event name: {raw}");
-    let dir = obj["dir"].as_bool().expect("dir is a boolean");
-    assert_eq!(
-        dir,
-        events.iter().any(|e| e == "ISDIR"),
-        "dir vs ISDIR: {raw}"
-    );
-    let cookie = &obj["cookie"];
-    assert!(cookie.is_u64(), "cookie is not an unsigned integer: {raw}");
-    let backend = obj["backend"].as_str().expect("backend is a string");
-    assert!(matches!(backend, "inotify" | "fanotify"), "{raw}");
-    Ev {
-        time,
-        watch,
-        name,
-        events,
-        dir,
-        cookie: cookie.as_u64().unwrap(),
-        synthetic: obj["synthetic"].as_bool().expect("synthetic is a boolean"),
-        backend: backend.to_string(),
-        obj: obj.clone(),
-        raw,
-    }
-}
-
-/// Every line of `out` as an event; the output ends with a newline and the times never
-/// go back.
-fn parse_events(out: &[u8], since: i128) -> Vec<Ev> {
-    if out.is_empty() {
-        return Vec::new();
-    }
-    assert!(
-        out.ends_with(b"\n"),
-        "unterminated line: {}",
-        util::escape(out)
-    );
-    let evs: Vec<Ev> = out[..out.len() - 1]
-        .split(|&b| b == b'\n')
-        .map(|l| parse_event(l, since))
-        .collect();
-    for pair in evs.windows(2) {
-        assert!(pair[0].time <= pair[1].time, "time goes back: {pair:#?}");
-    }
-    evs
-}
 
 /// `--format` records ending in `%0` and a newline (names hold no NUL), split on NUL.
 fn records(out: &[u8]) -> Vec<Vec<Vec<u8>>> {
@@ -353,94 +54,9 @@ fn records(out: &[u8]) -> Vec<Vec<Vec<u8>>> {
     recs
 }
 
-/// Counts by event name, in the order written.
-type Counts = Vec<(String, u64)>;
-
-/// One inotifywatch document.
-#[derive(Debug)]
-struct Doc {
-    obj: Map<String, Value>,
-    /// (exact path, total, counts).
-    rows: Vec<(Vec<u8>, u64, Counts)>,
-    total: u64,
-    totals: Counts,
-    lost: u64,
-}
-
-/// The counts object `{"access":n,…}` in the order written: `raw` is the text from
-/// the object's opening brace on.
-fn counts(v: &Value, raw: &str) -> Counts {
-    let o = v.as_object().expect("events is an object");
-    let order = top_keys(raw.as_bytes());
-    assert_eq!(order.len(), o.len(), "duplicate event key in {raw}");
-    order
-        .into_iter()
-        .map(|k| {
-            let n = o[&k]
-                .as_u64()
-                .unwrap_or_else(|| panic!("count of {k} in {raw}"));
-            (k, n)
-        })
-        .collect()
-}
-
-fn parse_doc(line: &[u8], since: i128) -> Doc {
-    let (raw, obj) = parse_object(line);
-    assert_eq!(
-        top_keys(line),
-        ["time", "backend", "rows", "totals", "lost"],
-        "keys of {raw}"
-    );
-    assert_recent(obj["time"].as_str().expect("time is a string"), since);
-    assert!(obj["backend"].is_string(), "{raw}");
-    assert!(obj["lost"].is_u64(), "lost: {raw}");
-    // Each `"events":{` opens a counts object: rows' in order, then the totals'.
-    let mut objs = raw
-        .match_indices("\"events\":{")
-        .map(|(i, _)| &raw[i + 9..]);
-    let mut rows = Vec::new();
-    for r in obj["rows"].as_array().expect("rows is an array") {
-        let ro = r.as_object().expect("a row is an object");
-        let mut keys: Vec<&str> = ro.keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        let want: &[&str] = if ro.contains_key("path_base64") {
-            &["events", "path", "path_base64", "total"]
-        } else {
-            &["events", "path", "total"]
-        };
-        assert_eq!(keys, want, "keys of a row of {raw}");
-        let total = ro["total"].as_u64().expect("row total");
-        let c = counts(&ro["events"], objs.next().expect("row counts"));
-        rows.push((exact(ro, "path"), total, c));
-    }
-    let t = obj["totals"].as_object().expect("totals is an object");
-    let mut keys: Vec<&str> = t.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["events", "total"], "keys of totals in {raw}");
-    let totals = counts(&t["events"], objs.next().expect("totals' counts"));
-    Doc {
-        total: t["total"].as_u64().expect("totals.total"),
-        totals,
-        lost: obj["lost"].as_u64().unwrap(),
-        rows,
-        obj,
-    }
-}
-
-/// The documents of `out`, one per line.
-fn parse_docs(out: &[u8], since: i128) -> Vec<Doc> {
-    assert!(out.ends_with(b"\n"), "unterminated: {}", util::escape(out));
-    out[..out.len() - 1]
-        .split(|&b| b == b'\n')
-        .map(|l| parse_doc(l, since))
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------
 // A running binary with a ready pipe
 // ---------------------------------------------------------------------------------
-
-type Buf = Arc<Mutex<Vec<u8>>>;
 
 /// What the child finds at [`READY_FD`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -595,12 +211,7 @@ impl Proc {
         if let Some(r) = &reader {
             set_nonblocking(r.as_raw_fd(), true);
         }
-        let out = Buf::default();
-        let err = Buf::default();
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), Arc::clone(&out)),
-            collect(child.stderr.take().unwrap(), Arc::clone(&err)),
-        ];
+        let (out, err, readers) = collect_output(&mut child);
         Proc {
             child,
             out,
@@ -1122,11 +733,7 @@ fn jq_reads(out: &[u8]) {
     let mut stdin = child.stdin.take().unwrap();
     let input = out.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let (o, e) = (Buf::default(), Buf::default());
-    let readers = [
-        collect(child.stdout.take().unwrap(), Arc::clone(&o)),
-        collect(child.stderr.take().unwrap(), Arc::clone(&e)),
-    ];
+    let (o, e, readers) = collect_output(&mut child);
     let mut status = None;
     wait_for(
         "jq to exit",
@@ -1298,7 +905,7 @@ fn deleted_watched_file_ends_as_in_text() {
             .collect();
         assert_eq!(text_events, want, "{events:?}");
         let evs = parse_events(&json.stdout, since);
-        let got: Vec<String> = evs.iter().map(Ev::events).collect();
+        let got: Vec<String> = evs.iter().map(Event::events).collect();
         assert_eq!(got, want, "{events:?}: {}", util::dump("json", &json));
         for e in &evs {
             assert_eq!((&e.watch[..], &e.name[..]), (&b"f"[..], &b""[..]));
@@ -1360,38 +967,27 @@ fn rejected_combinations_and_prefixes() {
 // Overflow
 // ---------------------------------------------------------------------------------
 
-/// The queue size, when it is small enough to overflow cheaply (says so otherwise);
-/// as noloss.rs: the current limit, never changed.
-fn overflowable() -> Option<usize> {
-    let max = util::max_queued_events();
-    if max > 100_000 {
-        println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
-        return None;
-    }
-    Some(max)
-}
-
-/// `n` ATTRIB events while `p` is stopped, so that its queue overflows: chmod on `a` and
-/// `b` in `dir` in turn (no two in a row alike, so the kernel merges none; a chmod
-/// costs the kernel far less than a file creation).
-fn overflow(p: &mut Proc, dir: &Path, n: usize) {
+/// `argv0 ARGS` in a fresh `name` directory holding `files/a` and `files/b`, ready,
+/// then stopped while `n` ATTRIB events are made so that its queue overflows: chmod on
+/// `a` and `b` in turn (no two in a row alike, so the kernel merges none; a chmod
+/// costs the kernel far less than a file creation). Running again on return.
+fn overflowed(name: &str, argv0: &str, args: &[&str], n: usize) -> Proc {
     use std::os::unix::fs::PermissionsExt;
+    let dir = fresh_dir(GROUP, name);
+    let files = dir.join("files");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("a"), b"").unwrap();
+    std::fs::write(files.join("b"), b"").unwrap();
+    let mut p = Proc::start(argv0, &os(args), &dir, Pipe::Open);
+    p.ready_line();
     p.stop();
     for i in 0..n {
-        let f = dir.join(if i % 2 == 0 { "a" } else { "b" });
+        let f = files.join(if i % 2 == 0 { "a" } else { "b" });
         let mode = if i / 2 % 2 == 0 { 0o600 } else { 0o644 };
         std::fs::set_permissions(f, std::fs::Permissions::from_mode(mode)).unwrap();
     }
     p.signal(libc::SIGCONT);
-}
-
-/// `files/` holding `a` and `b`, for [`overflow`].
-fn overflow_dir(name: &str) -> std::path::PathBuf {
-    let dir = fresh_dir(GROUP, name);
-    std::fs::create_dir(dir.join("files")).unwrap();
-    std::fs::write(dir.join("files/a"), b"").unwrap();
-    std::fs::write(dir.join("files/b"), b"").unwrap();
-    dir
+    p
 }
 
 /// A queue overflow is one object with empty strings, `["Q_OVERFLOW"]` and the
@@ -1401,18 +997,19 @@ fn overflow_is_one_object() {
     let Some(max) = overflowable() else { return };
     let _heavy = util::heavy();
     let since = now_ns();
-    let dir = overflow_dir("overflow");
-    let args = os(&["-m", "-q", "--json", "-e", "attrib,q_overflow", "files"]);
-    let mut p = Proc::start("inotifywait", &args, &dir, Pipe::Open);
-    p.ready_line();
-    overflow(&mut p, &dir.join("files"), max + 4000);
+    let mut p = overflowed(
+        "overflow",
+        "inotifywait",
+        &["-m", "-q", "--json", "-e", "attrib,q_overflow", "files"],
+        max + 4000,
+    );
     p.wait_until("Q_OVERFLOW", |p| {
         String::from_utf8_lossy(&p.stdout()).contains("\"Q_OVERFLOW\"")
     });
     p.drained();
     let (_, out, _) = p.finish(Some(libc::SIGTERM));
     let evs = parse_events(&out, since);
-    let over: Vec<&Ev> = evs.iter().filter(|e| e.events() == "Q_OVERFLOW").collect();
+    let over: Vec<&Event> = evs.iter().filter(|e| e.events() == "Q_OVERFLOW").collect();
     assert_eq!(over.len(), 1);
     let tail = r#","watch":"","name":"","path":"","events":["Q_OVERFLOW"],"dir":false,"cookie":0,"synthetic":false,"backend":"inotify"}"#;
     assert_eq!(&over[0].raw[40..], tail);
@@ -1430,11 +1027,12 @@ fn inotifywatch_counts_overflows_as_lost() {
     let Some(max) = overflowable() else { return };
     let _heavy = util::heavy();
     let since = now_ns();
-    let dir = overflow_dir("watch_overflow");
-    let args = os(&["--json", "-e", "attrib", "files"]);
-    let mut p = Proc::start("inotifywatch", &args, &dir, Pipe::Open);
-    p.ready_line();
-    overflow(&mut p, &dir.join("files"), max + 4000);
+    let mut p = overflowed(
+        "watch_overflow",
+        "inotifywatch",
+        &["--json", "-e", "attrib", "files"],
+        max + 4000,
+    );
     p.drained();
     let (code, out, err) = p.finish(Some(libc::SIGTERM));
     assert_eq!(code, 0, "{err}");

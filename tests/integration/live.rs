@@ -12,16 +12,19 @@ use crate::util::{ours, watch_count};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// Output collected so far.
+pub type Buf = Arc<Mutex<Vec<u8>>>;
+
 /// A running binary whose stdout and stderr are collected by threads.
 pub struct Live {
     pub child: Child,
-    out: Arc<Mutex<Vec<u8>>>,
-    err: Arc<Mutex<Vec<u8>>>,
+    out: Buf,
+    err: Buf,
     readers: Vec<JoinHandle<()>>,
 }
 
 /// Appends everything `r` yields to `buf`, on a thread of its own, until end of file.
-pub fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+pub fn collect(mut r: impl Read + Send + 'static, buf: Buf) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut chunk = [0u8; 65536];
         while let Ok(n) = r.read(&mut chunk) {
@@ -31,6 +34,17 @@ pub fn collect(mut r: impl Read + Send + 'static, buf: Arc<Mutex<Vec<u8>>>) -> J
             buf.lock().unwrap().extend_from_slice(&chunk[..n]);
         }
     })
+}
+
+/// Collects `child`'s stdout and stderr (both piped), each on a thread of its own:
+/// (stdout, stderr, the threads).
+pub fn collect_output(child: &mut Child) -> (Buf, Buf, Vec<JoinHandle<()>>) {
+    let (out, err) = (Buf::default(), Buf::default());
+    let readers = vec![
+        collect(child.stdout.take().expect("stdout piped"), Arc::clone(&out)),
+        collect(child.stderr.take().expect("stderr piped"), Arc::clone(&err)),
+    ];
+    (out, err, readers)
 }
 
 impl Drop for Live {
@@ -61,12 +75,7 @@ impl Live {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn ours");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let err = Arc::new(Mutex::new(Vec::new()));
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), Arc::clone(&out)),
-            collect(child.stderr.take().unwrap(), Arc::clone(&err)),
-        ];
+        let (out, err, readers) = collect_output(&mut child);
         Live {
             child,
             out,

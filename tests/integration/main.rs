@@ -15,6 +15,7 @@ mod fanotify;
 mod faults;
 mod golden;
 mod json;
+mod jsonl;
 mod live;
 mod longrun;
 mod noloss;

@@ -344,8 +344,9 @@ fn overflow_rescan_reports_directories_that_appeared() {
     }
 }
 
-/// The queue size, when it is small enough to overflow cheaply (says so otherwise).
-fn overflowable() -> Option<usize> {
+/// The queue size, when it is small enough to overflow cheaply (says so otherwise):
+/// the current limit, never changed (also used by json.rs).
+pub fn overflowable() -> Option<usize> {
     let max = crate::util::max_queued_events();
     if max > 100_000 {
         println!("skipped: max_queued_events is {max}, too large to overflow cheaply");
