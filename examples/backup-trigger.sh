@@ -82,7 +82,9 @@ while :; do
         printf -v timeout '%d.%06d' $((left / 1000000)) $((left % 1000000))
         next_event "$timeout" || status=$?
     else
-        next_event || status=$?
+        # Idle: wake up each second anyway. A SIGTERM that lands just before `read`
+        # blocks would otherwise wait for the next event; bash runs it on the wake-up.
+        next_event 1 || status=$?
     fi
     case $status in
         0)
