@@ -166,6 +166,14 @@ impl Watcher {
         self.read_echoes();
     }
 
+    /// We listed the directory watched as `wd` in `reads` `getdents64` calls: its echoes
+    /// are expected, unless the backend never reports what we cause.
+    pub(super) fn listed_by_us(&mut self, wd: i32, reads: u32) {
+        if self.backend.sees_own() {
+            self.echoes.listed(wd, self.opts.mask, reads);
+        }
+    }
+
     /// Everything queued up to now may echo our listings: read it all in; echoes are
     /// dropped up to that point.
     pub(super) fn read_echoes(&mut self) {
@@ -182,9 +190,7 @@ impl Watcher {
             Err(e) if tolerated(e) => return Ok(()),
             Err(e) => return Err(e),
         };
-        if self.backend.sees_own() {
-            self.echoes.listed(wd, self.opts.mask, listing.reads);
-        }
+        self.listed_by_us(wd, listing.reads);
         for (name, is_dir) in listing.entries {
             self.echoes.synthesised(wd, &name, is_dir);
             if !is_dir {

@@ -131,9 +131,7 @@ impl Watcher {
             Ok((wd, back)) => {
                 if back {
                     // Still watched while we listed it: our listing echoes on it.
-                    if self.backend.sees_own() {
-                        self.echoes.listed(wd, self.opts.mask, listing.reads);
-                    }
+                    self.listed_by_us(wd, listing.reads);
                     self.read_echoes();
                 }
                 Ok(Some(wd))
@@ -270,9 +268,7 @@ impl Watcher {
             let Ok(listing) = walk::list(&dir, !new) else {
                 continue;
             };
-            if self.backend.sees_own() {
-                self.echoes.listed(wd, self.opts.mask, listing.reads);
-            }
+            self.listed_by_us(wd, listing.reads);
             for (name, _) in listing.entries.iter().filter(|(_, is_dir)| !is_dir) {
                 self.echoes.synthesised(wd, name, false);
             }
