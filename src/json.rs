@@ -165,8 +165,13 @@ fn seconds_text(secs: i64) -> [u8; 19] {
 
 /// Appends `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` (quotes included) for a UTC time.
 pub fn rfc3339(secs: i64, nanos: u32, out: &mut Vec<u8>) {
+    quoted_time(&seconds_text(secs), nanos, out);
+}
+
+/// Appends the quoted time from its `YYYY-MM-DDTHH:MM:SS` part and the nanoseconds.
+fn quoted_time(seconds: &[u8; 19], nanos: u32, out: &mut Vec<u8>) {
     out.push(b'"');
-    out.extend_from_slice(&seconds_text(secs));
+    out.extend_from_slice(seconds);
     nanos_text(nanos, out);
     out.push(b'"');
 }
@@ -183,56 +188,56 @@ fn nanos_text(nanos: u32, out: &mut Vec<u8>) {
     out.push(b'Z');
 }
 
-/// The wall clock as RFC 3339 text, the date and time of day formatted once a second.
-/// Events are stamped once per read from the kernel: every event of one read was read
-/// at the same moment, and a burst then costs one clock reading per read, not per event.
+/// The wall clock: seconds and nanoseconds since the epoch (0 before it).
+fn wall() -> (i64, u32) {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => (
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            d.subsec_nanos(),
+        ),
+        Err(_) => (0, 0),
+    }
+}
+
+/// Appends the current UTC time, quoted.
+pub fn now(out: &mut Vec<u8>) {
+    let (secs, nanos) = wall();
+    rfc3339(secs, nanos, out);
+}
+
+/// The time events are stamped with: the wall clock read once per read from the kernel
+/// (every event of one read was read at the same moment, and a burst then costs one
+/// clock reading per read, not per event), its date and time of day formatted once a
+/// second.
 #[derive(Debug, Default)]
 pub struct Clock {
     cached: Option<(i64, [u8; 19])>,
-    /// The quoted time of the current read, taken at its first event.
-    stamp: Option<Vec<u8>>,
+    /// The quoted time of the current read, taken at its first event; empty until then.
+    stamp: Vec<u8>,
 }
 
 impl Clock {
-    /// Appends the current UTC time, quoted.
-    pub fn now(&mut self, out: &mut Vec<u8>) {
-        let (secs, nanos) = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => (
-                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                d.subsec_nanos(),
-            ),
-            Err(_) => (0, 0),
-        };
-        let text = match self.cached {
-            Some((s, t)) if s == secs => t,
-            _ => {
-                let t = seconds_text(secs);
-                self.cached = Some((secs, t));
-                t
-            }
-        };
-        out.push(b'"');
-        out.extend_from_slice(&text);
-        nanos_text(nanos, out);
-        out.push(b'"');
-    }
-
     /// A new read from the kernel: the next [`Clock::read_time`] reads the clock.
     pub fn new_read(&mut self) {
-        if let Some(s) = &mut self.stamp {
-            s.clear();
-        }
+        self.stamp.clear();
     }
 
     /// Appends the time of the current read, quoted (the clock is read at its first
     /// event).
     pub fn read_time(&mut self, out: &mut Vec<u8>) {
-        let mut stamp = self.stamp.take().unwrap_or_default();
-        if stamp.is_empty() {
-            self.now(&mut stamp);
+        if self.stamp.is_empty() {
+            let (secs, nanos) = wall();
+            let text = match self.cached {
+                Some((s, t)) if s == secs => t,
+                _ => {
+                    let t = seconds_text(secs);
+                    self.cached = Some((secs, t));
+                    t
+                }
+            };
+            quoted_time(&text, nanos, &mut self.stamp);
         }
-        out.extend_from_slice(&stamp);
-        self.stamp = Some(stamp);
+        out.extend_from_slice(&self.stamp);
     }
 }
 
@@ -332,9 +337,9 @@ mod tests {
     }
 
     #[test]
-    fn clock_reads_now() {
+    fn now_is_rfc3339() {
         let mut out = Vec::new();
-        Clock::default().now(&mut out);
+        now(&mut out);
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.len(), 32, "{text}");
         assert!(text.starts_with("\"20") && text.ends_with("Z\""), "{text}");

@@ -1,5 +1,6 @@
 //! inotifywatch's statistics: per-watch counters, which columns and rows to show, the
-//! sort (ties in watch-creation order), and the table layout. Pure: no fd, no signals.
+//! sort (ties in watch-creation order), and the table layout, as text or JSON. Pure but
+//! for the JSON document's clock reading: no fd, no signals.
 
 use crate::event::{Event, bits};
 use crate::wdmap::WdMap;
@@ -228,8 +229,8 @@ impl Stats {
     /// watched event (zeros included, so every row has the same keys); the grand
     /// `totals`; `lost`, the number of kernel queue overflows (each lost at least one
     /// event the counts miss); the `backend`; and the `time` (RFC 3339, UTC) it was
-    /// taken at, which the caller writes with `clock`.
-    pub fn render_json(&self, t: &JsonTable, clock: &mut crate::json::Clock, out: &mut Vec<u8>) {
+    /// taken at.
+    pub fn render_json(&self, t: &JsonTable, out: &mut Vec<u8>) {
         use crate::json;
         let (all, grand) = self.all_rows();
         let watched: Vec<usize> = (0..COLUMNS.len())
@@ -251,7 +252,7 @@ impl Stats {
             out.push(b'}');
         };
         out.extend_from_slice(b"{\"time\":");
-        clock.now(out);
+        json::now(out);
         out.extend_from_slice(b",\"backend\":\"");
         out.extend_from_slice(t.backend.as_bytes());
         out.extend_from_slice(b"\",\"rows\":[");

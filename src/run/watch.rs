@@ -239,7 +239,7 @@ fn print_table(
             lost: overflows,
             backend: c.common.backend(),
         };
-        stats.render_json(&t, &mut crate::json::Clock::default(), &mut out);
+        stats.render_json(&t, &mut out);
     } else {
         stats.render(c.common.mask, c.zero, c.sort, &mut out);
     }
