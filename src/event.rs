@@ -141,7 +141,8 @@ pub struct Event<'a> {
     /// The file name inside the watched directory; empty when the event has none.
     pub name: &'a [u8],
     /// Made by the watcher, not read from the kernel: a `CREATE` for what a new
-    /// directory already held when it was first watched.
+    /// directory already held when it was first watched, or for a directory (and its
+    /// files) the rescan after an overflow found.
     pub synthetic: bool,
 }
 

@@ -18,7 +18,7 @@ enum Token {
     Events(u8),
     Cookie,
     Time,
-    /// `%s`: `1` for an event the watcher made (a new directory's scan), else `0`.
+    /// `%s`: `1` for an event the watcher made ([`Event::synthetic`]), else `0`.
     Synthetic,
 }
 

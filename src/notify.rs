@@ -1,5 +1,5 @@
 //! Readiness, told to whoever waits for it: the line `Watches established.` on the fd
-//! `--ready-fd` names (then closed), and systemd's sd_notify protocol spoken directly
+//! `--ready-fd` names (then closed, unless it is 1 or 2), and systemd's sd_notify protocol spoken directly
 //! (no library): `READY=1` on the datagram socket `NOTIFY_SOCKET` names once every
 //! watch is established, and `STOPPING=1` when a program that was ready ends, by
 //! returning or by a terminating signal. Every send is best effort: a missing, unusable
@@ -62,14 +62,14 @@ pub const READY_LINE: &[u8] = b"Watches established.\n";
 /// quiet, would be) said, [`Notify::stopping`] when the applet returns.
 #[derive(Debug, Default)]
 pub struct Notify {
-    /// `--ready-fd`: written to and closed once ready.
+    /// `--ready-fd`: written to (and closed, past the standard streams) once ready.
     ready_fd: Option<RawFd>,
     /// Connected to `NOTIFY_SOCKET` once ready was announced.
     socket: Option<UnixDatagram>,
 }
 
 impl Notify {
-    /// `ready_fd` is `--ready-fd`'s descriptor, checked open by the configuration.
+    /// `ready_fd` is `--ready-fd`'s descriptor, checked writable by the configuration.
     pub fn new(ready_fd: Option<RawFd>) -> Notify {
         Notify {
             ready_fd,
@@ -77,12 +77,12 @@ impl Notify {
         }
     }
 
-    /// If `NOTIFY_SOCKET` names a usable socket: routes each of `signals` that still has
-    /// its default disposition through a handler that sends `STOPPING=1` and then dies
-    /// of the signal as before, and sends `READY=1` with `watches` in the status. The
-    /// handlers go in first, so a signal sent as soon as `READY=1` is read is covered.
-    ///
-    /// First, writes [`READY_LINE`] to the `--ready-fd` descriptor and closes it.
+    /// Writes [`READY_LINE`] to the `--ready-fd` descriptor (closed after, unless a
+    /// standard stream). Then, if `NOTIFY_SOCKET` names a usable socket: routes each of
+    /// `signals` that still has its default disposition through a handler that sends
+    /// `STOPPING=1` and then dies of the signal as before, and sends `READY=1` with
+    /// `watches` in the status. The handlers go in first, so a signal sent as soon as
+    /// `READY=1` is read is covered.
     pub fn ready(&mut self, watches: usize, signals: &[libc::c_int]) {
         if let Some(fd) = self.ready_fd.take() {
             let _ = crate::sys::write_and_close(fd, READY_LINE);

@@ -80,7 +80,7 @@ pub struct Common {
     pub filesystem: bool,
     /// `--json`.
     pub json: bool,
-    /// `--ready-fd`, checked open.
+    /// `--ready-fd`, checked writable.
     pub ready_fd: Option<i32>,
     regex: RegexOpts,
     fromfile: Option<Vec<u8>>,
