@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::jsonl::{Event, base64, now_ns, parse_lines};
 use crate::live::{Buf, collect};
-use crate::util::{default_signals, fresh_dir, heavy, ours, pids_mentioning, which};
+use crate::util::{default_signals, fresh_dir, heavy, ours, pids_mentioning, poll_until, which};
 
 /// Hard deadline of a whole burst's delivery.
 const BURST_DEADLINE: Duration = Duration::from_secs(60);
@@ -38,24 +38,6 @@ const GROUP: &str = "rinotify-broker";
 
 fn text(buf: &Buf) -> String {
     String::from_utf8_lossy(&buf.lock().unwrap()).into_owned()
-}
-
-/// Polls `cond` until it holds; panics with `what` and `diag()` at the deadline.
-fn wait_until(
-    what: &str,
-    deadline: Duration,
-    mut cond: impl FnMut() -> bool,
-    diag: impl Fn() -> String,
-) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < deadline,
-            "timed out after {deadline:?} waiting for {what}\n{}",
-            diag()
-        );
-        std::thread::sleep(POLL);
-    }
 }
 
 /// The broker, the subscriber and the publisher, or `None` (and a `skipped:` line)
@@ -353,7 +335,7 @@ impl Subscriber {
     pub fn drain(&mut self, broker: &Broker, probe_topic: &str) -> Vec<Vec<u8>> {
         let end = format!("{PROBE}end");
         broker.publish(probe_topic, &end);
-        wait_until(
+        poll_until(
             "the end probe",
             STEP,
             || self.raw().lines().any(|l| l == end),
@@ -631,7 +613,7 @@ fn burst_of_events_crosses_the_broker_intact_and_in_order() {
     let bytes: Vec<Vec<u8>> = names.iter().map(|n| n.clone().into_bytes()).collect();
     write_files(&dir, &bytes);
     let last = format!("\"name\":\"{}\"", names[FILES - 1]);
-    wait_until(
+    poll_until(
         "the last file's CLOSE_WRITE at the subscriber",
         BURST_DEADLINE,
         || {
@@ -705,7 +687,7 @@ fn odd_name_crosses_the_broker_intact() {
     let pipe = Pipeline::start(&broker, topic, &["-e", "create,close_write"], &dir);
     let odd: &[u8] = b"odd\nline \"q\" back\\slash \x01 caf\xc3\xa9 \xff.txt";
     write_files(&dir, &[odd.to_vec(), b"end".to_vec()]);
-    wait_until(
+    poll_until(
         "the end file's CLOSE_WRITE",
         STEP,
         || {

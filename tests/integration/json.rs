@@ -25,7 +25,7 @@ use crate::jsonl::{Event, now_ns, parse_docs, parse_events};
 use crate::live::{Buf, collect_output};
 use crate::noloss::overflowable;
 use crate::scenario::{Sc, run_once, w};
-use crate::util::{self, Outcome, fresh_dir, parse_table, watch_count};
+use crate::util::{self, Outcome, fresh_dir, parse_table, poll_until, watch_count};
 
 const GROUP: &str = "rinotify-json";
 /// Hard deadline of every wait.
@@ -130,19 +130,6 @@ fn stopped(pid: u32) -> bool {
 fn blocked_on_ready(pid: u32) -> bool {
     let want = format!("{} {:#x} ", libc::SYS_write, READY_FD);
     std::fs::read_to_string(format!("/proc/{pid}/syscall")).is_ok_and(|s| s.starts_with(&want))
-}
-
-/// Polls `cond` until it holds; panics with `diag()` at the deadline.
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool, diag: impl Fn() -> String) {
-    let deadline = Instant::now() + STEP;
-    while !cond() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}\n{}",
-            diag()
-        );
-        std::thread::sleep(POLL);
-    }
 }
 
 impl Proc {
@@ -735,16 +722,18 @@ fn jq_reads(out: &[u8]) {
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let (o, e, readers) = collect_output(&mut child);
     let mut status = None;
-    wait_for(
+    poll_until(
         "jq to exit",
+        STEP,
         || {
             status = child.try_wait().ok().flatten();
             status.is_some()
         },
         String::new,
     );
-    wait_for(
+    poll_until(
         "jq's pipes to close",
+        STEP,
         || readers.iter().all(|r| r.is_finished()),
         String::new,
     );
@@ -1069,8 +1058,9 @@ fn fanotify_backend_is_named() {
         // The pipe is full: the line is written once the mark exists.
         let mut p = Proc::start(argv0, &args, &dir, Pipe::Full);
         let pid = p.pid();
-        wait_for(
+        poll_until(
             "the ready line or the end",
+            STEP,
             || blocked_on_ready(pid) || gone(pid),
             || p.diag(),
         );
@@ -1211,8 +1201,9 @@ fn daemon_writes_the_ready_line_and_its_outfile() {
     assert_eq!((code, &out[..], err.as_str()), (0, &b""[..], ""));
     let needle = wdir.clone().into_os_string().into_vec();
     let mut found = None;
-    wait_for(
+    poll_until(
         "the daemon to write to --ready-fd",
+        STEP,
         || {
             found = util::pids_mentioning(&needle)
                 .into_iter()
@@ -1228,14 +1219,15 @@ fn daemon_writes_the_ready_line_and_its_outfile() {
     assert_eq!(String::from_utf8_lossy(&got), "Watches established.\n");
     std::fs::File::create(dir.join("w/x")).unwrap();
     let log = dir.join("log");
-    wait_for(
+    poll_until(
         "the event in the outfile",
+        STEP,
         || std::fs::read(&log).is_ok_and(|b| b.ends_with(b"}\n")),
         String::new,
     );
     // SAFETY: kill(2) on the daemon this test started.
     unsafe { libc::kill(daemon.0 as libc::pid_t, libc::SIGTERM) };
-    wait_for("the daemon to end", || gone(daemon.0), String::new);
+    poll_until("the daemon to end", STEP, || gone(daemon.0), String::new);
     let evs = parse_events(&std::fs::read(&log).unwrap(), since);
     assert_eq!(evs.len(), 1);
     let mut watch = wdir.into_os_string().into_vec();
@@ -1262,15 +1254,17 @@ fn ready_fd_on_stdout_keeps_stdout_working() {
         args.push("w".into());
         let p = Proc::start(argv0, &args, &dir, Pipe::Closed);
         let pid = p.pid();
-        wait_for(
+        poll_until(
             "the ready line (or the end)",
+            STEP,
             || gone(pid) || p.stdout().starts_with(READY_LINE),
             || p.diag(),
         );
         assert!(!gone(pid), "{argv0} refused --ready-fd 1\n{}", p.diag());
         std::fs::File::create(dir.join("w/x")).unwrap();
-        wait_for(
+        poll_until(
             "the event handled",
+            STEP,
             || gone(pid) || util::drained(pid),
             || p.diag(),
         );

@@ -25,6 +25,25 @@ pub const RUN_DEADLINE: Duration = Duration::from_secs(25);
 /// Polling interval of every wait loop.
 const POLL: Duration = Duration::from_millis(2);
 
+/// Polls `cond` until it holds; panics with `what` and `diag()` once `deadline` has
+/// passed.
+pub fn poll_until(
+    what: &str,
+    deadline: Duration,
+    mut cond: impl FnMut() -> bool,
+    diag: impl Fn() -> String,
+) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}\n{}",
+            diag()
+        );
+        thread::sleep(POLL);
+    }
+}
+
 /// Path of the binary under test: `$RINOTIFY_UNDER_TEST` if set, else our build.
 pub fn ours() -> PathBuf {
     if let Some(p) = std::env::var_os("RINOTIFY_UNDER_TEST") {
