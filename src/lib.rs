@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod ere;
 pub mod error;
 pub mod event;
@@ -14,6 +15,7 @@ pub mod getopt;
 pub mod json;
 pub mod notify;
 pub mod output;
+pub mod prune;
 pub mod run;
 pub mod stats;
 pub mod sys;

@@ -1,0 +1,1 @@
+//! `rinotify doctor`: what limits, usage and filesystems mean for watching the given paths.

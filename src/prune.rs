@@ -1,0 +1,1 @@
+//! `--prune` patterns: gitignore-style globs on directory paths relative to a watched root.

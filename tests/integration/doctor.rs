@@ -1,0 +1,1 @@
+//! `rinotify doctor`: limits, usage, filesystem checks, exit status (kernel tests).

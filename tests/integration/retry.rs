@@ -1,0 +1,1 @@
+//! `--retry`: waiting for missing paths and re-watching re-created roots.
