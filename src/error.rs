@@ -239,6 +239,11 @@ pub fn new_dir_failed(path: &[u8], errno: Errno) -> Vec<u8> {
     ])
 }
 
+/// `--retry`: the line saying that a path is waited for.
+pub fn waiting_for(path: &[u8]) -> Vec<u8> {
+    cat(&[b"Waiting for ", path, b" to appear."])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

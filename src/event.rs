@@ -19,6 +19,7 @@ pub mod bits {
     pub const IGNORED: u32 = 0x0000_8000;
     pub const CLOSE: u32 = CLOSE_WRITE | CLOSE_NOWRITE;
     pub const MOVE: u32 = MOVED_FROM | MOVED_TO;
+    pub const ONLYDIR: u32 = 0x0100_0000;
     pub const DONT_FOLLOW: u32 = 0x0200_0000;
     pub const ISDIR: u32 = 0x4000_0000;
     pub const ONESHOT: u32 = 0x8000_0000;

@@ -92,32 +92,25 @@ pub fn queued_bytes(fd: RawFd) -> usize {
     usize::try_from(queued).unwrap_or(0)
 }
 
-/// `poll(2)` for input on `fd` and, if given, `extra`, up to `ms` milliseconds (-1:
-/// forever). Returns whether each is readable; EINTR reads as "neither".
-pub fn poll_in(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<(bool, bool), Errno> {
-    let mut pfd = [
-        libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: extra.unwrap_or(-1),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-    ];
-    // SAFETY: two valid pollfd structs (a negative fd is ignored by poll).
-    let r = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
+/// `poll(2)` for input on each fd given (None is skipped), up to `ms` milliseconds (-1:
+/// forever). Returns whether each is readable; EINTR reads as "none".
+pub fn poll_in<const N: usize>(fds: [Option<RawFd>; N], ms: i32) -> Result<[bool; N], Errno> {
+    let mut pfd = fds.map(|fd| libc::pollfd {
+        fd: fd.unwrap_or(-1),
+        events: libc::POLLIN,
+        revents: 0,
+    });
+    // SAFETY: N valid pollfd structs (a negative fd is ignored by poll).
+    let r = unsafe { libc::poll(pfd.as_mut_ptr(), N as libc::nfds_t, ms) };
     if r < 0 {
         let e = Errno::last();
         return if e == Errno::EINTR {
-            Ok((false, false))
+            Ok([false; N])
         } else {
             Err(e)
         };
     }
-    Ok((pfd[0].revents != 0, pfd[1].revents != 0))
+    Ok(pfd.map(|p| p.revents != 0))
 }
 
 /// glibc's strerror text for `e` (no "(os error N)" suffix).

@@ -26,9 +26,12 @@ end
 
 complete -c rinotify -n "__fish_rinotify_needs_command" -s h -l help -d 'Print help'
 complete -c rinotify -n "__fish_rinotify_needs_command" -s V -l version -d 'Print version'
+complete -c rinotify -n "__fish_rinotify_needs_command" -f -a "doctor" -d 'Check inotify limits, usage and filesystems for PATHs (exit 1: something does not fit)'
 complete -c rinotify -n "__fish_rinotify_needs_command" -f -a "help" -d 'Print the help of rinotify or of an applet (`help wait` is `wait --help`)'
 complete -c rinotify -n "__fish_rinotify_needs_command" -f -a "wait" -d 'wait for changes to files using inotify or fanotify'
 complete -c rinotify -n "__fish_rinotify_needs_command" -f -a "watch" -d 'gather filesystem access statistics using inotify or fanotify'
+complete -c rinotify -n "__fish_rinotify_using_subcommand doctor" -l json -d 'One line of JSON instead of the text report'
+complete -c rinotify -n "__fish_rinotify_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rinotify -n "__fish_rinotify_using_subcommand help" -s h -l help -d 'Print help'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l exclude -d 'Exclude events on files matching the extended regex' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l excludei -d 'Like --exclude but case insensitive' -r -f

@@ -26,6 +26,8 @@ pub enum Value {
     Seconds,
     /// An open file descriptor's number.
     Fd,
+    /// A `.gitignore`-style glob.
+    Glob,
 }
 
 /// One option as the man page and the completions present it.
@@ -181,6 +183,52 @@ const NO_DIR_SCAN: Opt = opt(
     "With --recursive, do not scan a newly created directory once its watch exists: files \
      made in it before that are then missed, as inotify-tools misses them. Not in \
      inotify-tools; spelled out in full only.",
+);
+const PRUNE: Opt = repeated(opt(
+    None,
+    "prune",
+    Value::Glob,
+    "glob",
+    "Never watch directories matching this .gitignore-style glob",
+    "With --recursive, never watch a directory whose path relative to the watched \
+     directory (separated by '/', without a leading './') matches glob, written as in \
+     .gitignore: a pattern without a '/' matches a directory of that name at any depth \
+     (node_modules), a leading or inner '/' anchors it to the watched directory \
+     (/target, a/*/cache), '*' and '?' do not match '/', '**' matches any number of \
+     directories (**/build, a/**/tmp), [...] is a class, a trailing '/' is allowed and \
+     a leading '!' re-includes what an earlier pattern pruned. Such a directory is \
+     watched neither at start-up nor when it is created, moved in or renamed to a \
+     matching name later, so nothing below it is reported and it costs no watch; its \
+     own events in its parent (its creation, say) still are. May be given several \
+     times; the last pattern that matches decides. Not in inotify-tools; spelled out \
+     in full only.",
+));
+const PRUNE_FROM: Opt = repeated(opt(
+    None,
+    "prune-from",
+    Value::File,
+    "file",
+    "Read --prune patterns from a file, one per line",
+    "Read --prune patterns from file, one per line, as a .gitignore is written: blank \
+     lines and lines starting with '#' are skipped, trailing spaces are ignored. \
+     Patterns from files and from --prune count in the order given. Not in \
+     inotify-tools; spelled out in full only.",
+));
+const RETRY: Opt = opt(
+    None,
+    "retry",
+    Value::Flag,
+    "",
+    "Wait for missing paths; watch again paths that come back",
+    "Keep trying, as tail --retry does. A path that does not exist is not an error: it \
+     is waited for (its nearest existing parent directory is watched meanwhile, and \
+     'Waiting for path to appear.' is said on standard error unless --quiet), then \
+     watched, and its arrival reported on itself as CREATE (MOVED_TO when it was moved \
+     there; with ISDIR for a directory), followed by what it already holds as CREATE \
+     events (its whole tree with --recursive), each once. With --monitor, a watched \
+     path that is deleted or moved away is waited for again once its \
+     DELETE_SELF, IGNORED or MOVE_SELF is reported, and watched again when something \
+     is at that path again. Not in inotify-tools; spelled out in full only.",
 );
 const NO_DEREF: Opt = opt(
     Some('P'),
@@ -427,6 +475,9 @@ pub const WAIT: &[Opt] = &[
     NO_DEREF,
     RECURSIVE,
     NO_DIR_SCAN,
+    PRUNE,
+    PRUNE_FROM,
+    RETRY,
     INOTIFY,
     FANOTIFY,
     FILESYSTEM,
@@ -457,6 +508,9 @@ pub const WATCH: &[Opt] = &[
     ZERO,
     RECURSIVE,
     NO_DIR_SCAN,
+    PRUNE,
+    PRUNE_FROM,
+    RETRY,
     INOTIFY,
     FANOTIFY,
     FILESYSTEM,

@@ -36,6 +36,18 @@ pub struct WatchSet {
     pub json: bool,
     /// `--ready-fd N`: where to say that every watch exists.
     pub ready_fd: Option<i32>,
+    /// `--retry`: wait for paths that do not exist yet, watch roots again that come back.
+    pub retry: bool,
+    /// `--prune GLOB` and `--prune-from FILE`, in the order given (a later `!pattern`
+    /// re-includes what an earlier one pruned).
+    pub prune: Vec<PruneArg>,
+}
+
+/// One `--prune` or `--prune-from`, as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PruneArg {
+    Glob(Vec<u8>),
+    File(Vec<u8>),
 }
 
 impl WatchSet {
@@ -77,6 +89,9 @@ impl WatchSet {
             }
             'N' => self.no_dir_scan = true,
             'J' => self.json = true,
+            '5' => self.retry = true,
+            '6' => self.prune.push(PruneArg::Glob(val)),
+            '7' => self.prune.push(PruneArg::File(val)),
             'R' => match parse_fd(&val) {
                 Some(fd) => self.ready_fd = Some(fd),
                 None => {

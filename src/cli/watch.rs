@@ -29,6 +29,9 @@ const LONG: &[LongOpt] = &[
     LongOpt::exact("no-dir-scan", false, 'N'),
     LongOpt::exact("json", false, 'J'),
     LongOpt::exact("ready-fd", true, 'R'),
+    LongOpt::exact("retry", false, '5'),
+    LongOpt::exact("prune", true, '6'),
+    LongOpt::exact("prune-from", true, '7'),
 ];
 
 pub const SPEC: Spec = Spec {

@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
-use crate::cli::{RegexOpts, WatchSet};
+use crate::cli::{PruneArg, RegexOpts, WatchSet};
 use crate::error::Error;
 use crate::event;
 use crate::output::strerror;
+use crate::prune::PruneSet;
 use crate::watcher::{Filter, Kernel};
 
 /// `-t`, typed: 0 (or no `-t`) waits forever; a negative value is refused once the
@@ -65,6 +66,42 @@ pub fn ready_fd_unusable(set: &WatchSet) -> Option<Vec<u8>> {
     Some(format!("--ready-fd {fd}: {why}").into_bytes())
 }
 
+/// The `--prune`/`--prune-from` patterns, compiled, or the line saying which one is bad
+/// (a pattern, a file that cannot be read, or a file's line). Read before any watch.
+pub fn prune_set(set: &WatchSet) -> Result<PruneSet, Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut prune = PruneSet::new();
+    for arg in &set.prune {
+        match arg {
+            PruneArg::Glob(g) => prune
+                .add(g)
+                .map_err(|e| [b"--prune '".as_slice(), g, format!("': {e}").as_bytes()].concat())?,
+            PruneArg::File(f) => {
+                let text = std::fs::read(std::ffi::OsStr::from_bytes(f)).map_err(|e| {
+                    let why = strerror(crate::sys::errno_of(&e));
+                    [
+                        b"--prune-from ".as_slice(),
+                        f,
+                        format!(": {why}").as_bytes(),
+                    ]
+                    .concat()
+                })?;
+                prune.add_lines(&text).map_err(|(line, e)| {
+                    [
+                        b"--prune-from ".as_slice(),
+                        f,
+                        format!(", line {line}: '").as_bytes(),
+                        &e.pattern,
+                        format!("': {e}").as_bytes(),
+                    ]
+                    .concat()
+                })?;
+            }
+        }
+    }
+    Ok(prune)
+}
+
 /// What both applets watch, typed.
 #[derive(Debug, Clone, Default)]
 pub struct Common {
@@ -82,13 +119,17 @@ pub struct Common {
     pub json: bool,
     /// `--ready-fd`, checked writable.
     pub ready_fd: Option<i32>,
+    /// `--retry`.
+    pub retry: bool,
+    /// `--prune`/`--prune-from`, compiled.
+    pub prune: PruneSet,
     regex: RegexOpts,
     fromfile: Option<Vec<u8>>,
     operands: Vec<Vec<u8>>,
 }
 
 impl Common {
-    fn from_args(set: WatchSet) -> Common {
+    fn from_args(set: WatchSet, prune: PruneSet) -> Common {
         Common {
             mask: set.mask(),
             timeout: Timeout::from_secs(set.timeout),
@@ -103,6 +144,8 @@ impl Common {
             filesystem: set.filesystem,
             json: set.json,
             ready_fd: set.ready_fd,
+            retry: set.retry,
+            prune,
             regex: set.regex,
             fromfile: set.fromfile,
             operands: set.operands,

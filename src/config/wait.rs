@@ -51,6 +51,13 @@ impl Wait {
             lines.push(m);
             return Err(Error::Usage(lines));
         }
+        let prune = match super::prune_set(&a.set) {
+            Ok(p) => p,
+            Err(m) => {
+                lines.push(m);
+                return Err(Error::Usage(lines));
+            }
+        };
         let mut warnings = Vec::new();
         if a.set.regex.exclude_count > 1 {
             warnings.push(
@@ -72,7 +79,7 @@ impl Wait {
             syslog: a.syslog,
             quiet: a.quiet,
             outfile: a.outfile,
-            common: Common::from_args(a.set),
+            common: Common::from_args(a.set, prune),
             warnings,
             csv: a.csv,
             format: a.format,

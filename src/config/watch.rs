@@ -28,7 +28,14 @@ impl Watch {
             lines.push(m);
             return Err(Error::Usage(lines));
         }
-        let common = Common::from_args(a.set);
+        let prune = match super::prune_set(&a.set) {
+            Ok(p) => p,
+            Err(m) => {
+                lines.push(m);
+                return Err(Error::Usage(lines));
+            }
+        };
+        let common = Common::from_args(a.set, prune);
         let bit = a.sort.bit;
         let key = match COLUMNS.iter().position(|&(_, b)| b == bit) {
             _ if bit == 0 => Some(SortKey::Total),

@@ -10,7 +10,9 @@ use nix::errno::Errno;
 
 use super::write_error;
 use crate::config::wait::Wait as Config;
-use crate::error::{EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, Error, new_dir_failed};
+use crate::error::{
+    EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, Error, new_dir_failed, waiting_for, watch_failed,
+};
 use crate::format::Formatter;
 use crate::notify::Notify;
 use crate::output::{Diag, Sink};
@@ -54,6 +56,8 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag, notify: &mut Notify) -> Resu
         track: c.monitor && c.common.recursive,
         scan_new: !c.common.no_dir_scan,
         burst_pause: super::BURST_PAUSE_WAIT,
+        retry: c.common.retry,
+        prune: c.common.prune.clone(),
         filter: None,
     };
     // The reference initialises inotify before checking the regex, template and paths.
@@ -102,6 +106,9 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag, notify: &mut Notify) -> Resu
             return Err(c.common.watch_error("Couldn't watch", path, e.errno));
         }
     }
+    while let Some(n) = watcher.take_notice() {
+        say(n, c, diag);
+    }
     if c.quiet == 0 {
         diag.line(b"Watches established.");
     }
@@ -136,18 +143,28 @@ fn monitor(tool: &str, c: &Config, diag: &mut Diag, notify: &mut Notify) -> Resu
             written(sink.maybe_flush())?;
         }
         while let Some(n) = watcher.take_notice() {
-            match n {
-                Notice::WatchingNewDir(p) if c.quiet == 0 => {
-                    let mut m = b"Watching new directory ".to_vec();
-                    m.extend_from_slice(&p);
-                    diag.line(&m);
-                }
-                Notice::WatchingNewDir(_) => {}
-                Notice::NewDirFailed(p, e) => diag.line(&new_dir_failed(&p, e)),
-                Notice::Overflow => diag.line(OVERFLOW_WARNING),
-            }
+            say(n, c, diag);
         }
         written(sink.flush())?;
+    }
+}
+
+/// Tells the user what the watcher noticed.
+fn say(n: Notice, c: &Config, diag: &Diag) {
+    let quiet = c.quiet;
+    match n {
+        Notice::WatchingNewDir(p) if quiet == 0 => {
+            diag.line(&[b"Watching new directory ".as_slice(), &p].concat());
+        }
+        Notice::Waiting(p) if quiet == 0 => diag.line(&waiting_for(&p)),
+        Notice::WatchingNewDir(_) | Notice::Waiting(_) => {}
+        Notice::NewDirFailed(p, e) => diag.line(&new_dir_failed(&p, e)),
+        Notice::WatchFailed(p, e) => {
+            for l in watch_failed("Couldn't watch", &p, e, c.common.kernel) {
+                diag.line(&l);
+            }
+        }
+        Notice::Overflow => diag.line(OVERFLOW_WARNING),
     }
 }
 

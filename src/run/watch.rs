@@ -15,7 +15,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use super::write_error;
 use crate::config::Timeout;
 use crate::config::watch::Watch as Config;
-use crate::error::{EXIT_OK, Error, new_dir_failed};
+use crate::error::{EXIT_OK, Error, new_dir_failed, waiting_for, watch_failed};
 use crate::notify::Notify;
 use crate::output::{Diag, eprintln_bytes, write_all};
 use crate::stats::{JsonTable, Stats};
@@ -51,6 +51,8 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
         track: c.common.recursive,
         scan_new: !c.common.no_dir_scan,
         burst_pause: super::BURST_PAUSE_WATCH,
+        retry: c.common.retry,
+        prune: c.common.prune.clone(),
         filter,
     };
     let kernel = c.common.kernel;
@@ -113,6 +115,8 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
         }
     }
     watcher.set_progress(None);
+    let mut overflows = 0u64;
+    notices(&mut watcher, &mut overflows, diag);
     if c.verbose > 0 {
         eprintln_bytes(format!("Total of {} watches.", watcher.table().len()).as_bytes());
     }
@@ -138,7 +142,6 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
     }
     let deadline = c.common.timeout.deadline(Instant::now());
     let mut stats = Stats::new();
-    let mut overflows = 0u64;
     'collect: loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if left == Some(Duration::ZERO) {
@@ -203,10 +206,22 @@ fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &
         let table = watcher.table();
         stats.sweep(|wd| table.contains(wd));
     }
+    notices(watcher, overflows, diag);
+}
+
+/// Reports what the watcher noticed; counts the overflows.
+fn notices(watcher: &mut Watcher, overflows: &mut u64, diag: &Diag) {
+    let kernel = watcher.kernel();
     while let Some(n) = watcher.take_notice() {
         match n {
             Notice::NewDirFailed(p, e) => diag.line(&new_dir_failed(&p, e)),
             Notice::Overflow => *overflows = overflows.saturating_add(1),
+            Notice::Waiting(p) => diag.line(&waiting_for(&p)),
+            Notice::WatchFailed(p, e) => {
+                for l in watch_failed("Failed to watch", &p, e, kernel) {
+                    diag.line(&l);
+                }
+            }
             Notice::WatchingNewDir(_) => {}
         }
     }

@@ -268,7 +268,8 @@ impl Translator {
         let id = self.new_id();
         let path: Box<[u8]> = abs.strip_suffix(b"/").unwrap_or(abs).into();
         if let Some(s) = &mut self.subtree {
-            if is_dir {
+            // A root watched again (--retry) is kept once.
+            if is_dir && !s.roots.iter().any(|r| r[..] == path[..]) {
                 s.roots.push(path.to_vec());
             }
             s.outside.clear();

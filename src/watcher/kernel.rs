@@ -135,16 +135,25 @@ pub fn decode(buf: &[u8], off: usize, len: usize) -> Option<Raw> {
 pub enum Ready {
     Events,
     Extra,
+    /// The `--retry` anchors' fd (paths awaited may have appeared).
+    Anchors,
     Timeout,
 }
 
-/// Waits up to `ms` milliseconds (-1: forever) for `fd` or `extra` to become readable;
-/// `extra` wins when both are. EINTR is reported as a timeout of this round.
-pub fn poll(fd: RawFd, extra: Option<RawFd>, ms: i32) -> Result<Ready, Errno> {
-    Ok(match crate::sys::poll_in(fd, extra, ms)? {
-        (_, true) => Ready::Extra,
-        (true, false) => Ready::Events,
-        (false, false) => Ready::Timeout,
+/// Waits up to `ms` milliseconds (-1: forever) for `fd`, `anchors` or `extra` to become
+/// readable; `extra` wins when several are, then `anchors`. EINTR is reported as a
+/// timeout of this round.
+pub fn poll(
+    fd: RawFd,
+    anchors: Option<RawFd>,
+    extra: Option<RawFd>,
+    ms: i32,
+) -> Result<Ready, Errno> {
+    Ok(match crate::sys::poll_in([Some(fd), anchors, extra], ms)? {
+        [_, _, true] => Ready::Extra,
+        [_, true, false] => Ready::Anchors,
+        [true, false, false] => Ready::Events,
+        [false, false, false] => Ready::Timeout,
     })
 }
 

@@ -10,6 +10,7 @@
 //! - `scan`: the new-directory scan and the echoes it leaves in the queue;
 //! - `rename`: the pure rename state machine;
 //! - `filter`: which events are reported, which new directories are pruned;
+//! - `retry`: `--retry`, paths waited for until they exist, roots watched again;
 //! - this file: the read loop, the event path and the bookkeeping after each event.
 //!
 //! Beyond the reference, it does not lose events (a new directory's contents are
@@ -21,6 +22,7 @@ pub mod fanotify;
 mod filter;
 pub mod kernel;
 mod rename;
+mod retry;
 mod scan;
 mod setup;
 pub mod table;
@@ -34,6 +36,7 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 
 use crate::event::{Event, bits};
+use crate::prune::PruneSet;
 pub use filter::Filter;
 pub use kernel::{Backend, InotifyBackend, ReadError};
 use rename::Renames;
@@ -65,6 +68,11 @@ pub struct Options {
     /// lone event is never delayed.
     pub burst_pause: Duration,
     pub filter: Option<Filter>,
+    /// `--retry`: wait for top-level paths that do not exist, watch again roots that
+    /// come back.
+    pub retry: bool,
+    /// `--prune`: directories below a root never watched (paths relative to the root).
+    pub prune: PruneSet,
 }
 
 /// Which kernel interface watches.
@@ -89,6 +97,10 @@ pub enum Notice {
     NewDirFailed(Vec<u8>, Errno),
     /// The kernel queue overflowed: events were lost (the trees are being rescanned).
     Overflow,
+    /// `--retry`: this top-level path (as given) does not exist; it is waited for.
+    Waiting(Vec<u8>),
+    /// `--retry`: watching this top-level path, which appeared, failed.
+    WatchFailed(Vec<u8>, Errno),
 }
 
 /// A failure while placing the initial watches: the top-level path as given and the errno.
@@ -114,6 +126,7 @@ pub type Progress = Box<dyn FnMut() -> bool>;
 
 pub struct Watcher {
     backend: Box<dyn Backend>,
+    kernel: Kernel,
     opts: Options,
     /// Bits added to the kernel mask for bookkeeping only (`MOVE_SELF` when tracking
     /// renames): events carrying nothing else are never handed out.
@@ -128,6 +141,8 @@ pub struct Watcher {
     echoes: Echoes,
     current: Option<Synth>,
     renames: Renames,
+    /// `-S` directories `--prune` hides (their events are dropped).
+    hidden: HashSet<i32>,
     /// Wds we removed whose `IGNORED` is still to come (so it cannot hit a reused wd).
     removed: HashSet<i32>,
     /// Watches of directories that left the tree, kept in the kernel until the time
@@ -143,6 +158,9 @@ pub struct Watcher {
     /// a top).
     rescan: Vec<(Vec<u8>, i32)>,
     walked: u32,
+    /// `--retry`: the paths waited for, and the roots watched (wd → path as given).
+    awaited: retry::Awaited,
+    roots: HashMap<i32, Vec<u8>>,
     /// Bytes brought by the last read (to tell a burst from a trickle).
     last_read: usize,
     notices: VecDeque<Notice>,
@@ -163,7 +181,14 @@ impl Watcher {
             Kernel::Fanotify => Box::new(fanotify::FanotifyBackend::new(false)?),
             Kernel::Filesystem => Box::new(fanotify::FanotifyBackend::new(true)?),
         };
-        Ok(Watcher::with_backend(opts, backend))
+        let mut w = Watcher::with_backend(opts, backend);
+        w.kernel = kernel;
+        Ok(w)
+    }
+
+    /// The kernel interface in use.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     /// A watcher over any backend.
@@ -175,12 +200,15 @@ impl Watcher {
             opts.scan_new = false;
         }
         let mut internal = 0;
-        if opts.track && opts.mask & bits::MOVED_FROM != 0 && opts.mask & bits::MOVE_SELF == 0 {
+        // MOVE_SELF tells renames apart (tracking) and roots moved away (--retry).
+        let wanted = opts.retry || (opts.track && opts.mask & bits::MOVED_FROM != 0);
+        if wanted && opts.mask & bits::MOVE_SELF == 0 {
             internal = bits::MOVE_SELF;
             opts.mask |= internal;
         }
         Watcher {
             backend,
+            kernel: Kernel::Inotify,
             opts,
             internal,
             table: WatchTable::new(),
@@ -192,12 +220,15 @@ impl Watcher {
             current: None,
             renames: Renames::new(),
             removed: HashSet::new(),
+            hidden: HashSet::new(),
             detached: HashMap::new(),
             orphans: Vec::new(),
             tops: Vec::new(),
             exclusions: Vec::new(),
             rescan: Vec::new(),
             walked: 0,
+            awaited: retry::Awaited::default(),
+            roots: HashMap::new(),
             last_read: 0,
             notices: VecDeque::new(),
             progress: None,
@@ -242,9 +273,43 @@ impl Watcher {
     }
 
     /// A directory that appeared after start-up, announced with `%w%f` = `subject`, is
-    /// left unwatched (`--exclude`).
+    /// left unwatched (`--exclude`, `--prune`).
     fn pruned(&self, subject: &[u8]) -> bool {
-        self.opts.filter.as_ref().is_some_and(|f| f.prunes(subject))
+        self.opts.filter.as_ref().is_some_and(|f| f.prunes(subject)) || self.glob_pruned(subject)
+    }
+
+    /// `--prune`: the directory `dir` (with or without its `/`) matches a pattern, taken
+    /// relative to the longest top-level directory it is in.
+    fn glob_pruned(&self, dir: &[u8]) -> bool {
+        self.below_top(dir)
+            .is_some_and(|rel| self.opts.prune.prunes(rel))
+    }
+
+    /// `--prune` under `-S`, which learns directories rather than walking them: whether
+    /// `dir` is, or is inside, a directory a pattern names.
+    fn in_pruned(&self, dir: &[u8]) -> bool {
+        let Some(rel) = self.below_top(dir) else {
+            return false;
+        };
+        let ends = rel.iter().enumerate().filter(|&(_, &b)| b == b'/');
+        ends.map(|(i, _)| &rel[..i])
+            .chain(std::iter::once(rel))
+            .any(|p| self.opts.prune.prunes(p))
+    }
+
+    /// `dir`'s path relative to the longest top-level directory it is strictly inside,
+    /// when `--prune` was given.
+    fn below_top<'a>(&self, dir: &'a [u8]) -> Option<&'a [u8]> {
+        if self.opts.prune.is_empty() {
+            return None;
+        }
+        let bare = walk::unslashed(dir);
+        let top = self
+            .tops
+            .iter()
+            .filter(|t| bare.starts_with(t) && bare.len() > t.len())
+            .max_by_key(|t| t.len())?;
+        Some(&bare[top.len()..])
     }
 
     /// Waits up to `timeout` (None = forever) for events to read, or for `extra` to
@@ -282,8 +347,15 @@ impl Watcher {
             if let Some(w) = wake {
                 ms = if ms < 0 { until(w) } else { ms.min(until(w)) };
             }
-            match kernel::poll(self.backend.fd(), extra, ms).map_err(ReadError::Os)? {
+            let anchors = self.anchors_fd();
+            match kernel::poll(self.backend.fd(), anchors, extra, ms).map_err(ReadError::Os)? {
                 kernel::Ready::Extra => return Ok(Wait::Extra),
+                kernel::Ready::Anchors => {
+                    self.anchors_ready();
+                    if !self.echoes.synth.is_empty() || self.fill()? {
+                        return Ok(Wait::Ready);
+                    }
+                }
                 kernel::Ready::Events => {
                     if self.fill()? {
                         return Ok(Wait::Ready);
@@ -388,15 +460,21 @@ impl Watcher {
                     if !self.table.insert(r.wd, path) {
                         self.table.set(r.wd, path);
                     }
+                    if self.in_pruned(path) {
+                        self.hidden.insert(r.wd);
+                    } else {
+                        self.hidden.remove(&r.wd);
+                    }
                 } else {
                     self.table.remove(r.wd);
+                    self.hidden.remove(&r.wd);
                 }
                 continue;
             }
             if self.echoes.absorbs(&self.buf, off, &r) {
                 continue;
             }
-            if r.wd != -1 && !self.table.contains(r.wd) {
+            if r.wd != -1 && (!self.table.contains(r.wd) || self.hidden.contains(&r.wd)) {
                 continue; // a watch we removed; its last events are stale
             }
             self.due = Some(off);

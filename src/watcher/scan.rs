@@ -159,7 +159,7 @@ impl Watcher {
         }
         self.notices.push_back(Notice::WatchingNewDir(dir.to_vec()));
         self.table.insert(wd, dir);
-        if let Err(e) = self.scan_listing(wd, dir) {
+        if let Err(e) = self.scan_listing(wd, dir, true) {
             self.notices
                 .push_back(Notice::NewDirFailed(dir.to_vec(), e));
         }
@@ -181,10 +181,11 @@ impl Watcher {
         self.echoes.until = self.len;
     }
 
-    /// Lists the directory watched as `wd`, synthesising its entries and scanning its
-    /// subdirectories (each watched before it is listed). Pruned subdirectories are
-    /// reported (the filter then hides them) but neither watched nor entered.
-    fn scan_listing(&mut self, wd: i32, dir: &[u8]) -> Result<(), Errno> {
+    /// Lists the directory watched as `wd`, synthesising its entries and, when `deep`,
+    /// scanning its subdirectories (each watched before it is listed). Pruned
+    /// subdirectories are reported (the filter then hides them) but neither watched nor
+    /// entered.
+    pub(super) fn scan_listing(&mut self, wd: i32, dir: &[u8], deep: bool) -> Result<(), Errno> {
         let listing = match walk::list(dir, false) {
             Ok(l) => l,
             Err(e) if tolerated(e) => return Ok(()),
@@ -193,7 +194,7 @@ impl Watcher {
         self.listed_by_us(wd, listing.reads);
         for (name, is_dir) in listing.entries {
             self.echoes.synthesised(wd, &name, is_dir);
-            if !is_dir {
+            if !is_dir || !deep {
                 continue;
             }
             let child = join_dir(dir, &name);
@@ -206,7 +207,7 @@ impl Watcher {
                 Err(e) => return Err(e),
             };
             if self.table.insert(cwd, &child) {
-                self.scan_listing(cwd, &child)?;
+                self.scan_listing(cwd, &child, true)?;
             }
         }
         Ok(())

@@ -9,7 +9,8 @@ use nix::errno::Errno;
 
 use super::rename::bind;
 use super::walk::{self, excluded, join_dir, tolerated, unslashed};
-use super::{Notice, SetupError, Watcher};
+use super::{Notice, SetupError, Watcher, retry};
+use crate::prune::PruneSet;
 
 /// During a walk, read the kernel queue into memory after this many directories.
 const DRAIN_EVERY: u32 = 64;
@@ -22,8 +23,28 @@ type Batch = Result<Vec<Vec<u8>>, Errno>;
 
 impl Watcher {
     /// Watches one top-level path (and, recursively, the directories below it, skipping
-    /// those whose name equals an `@` exclusion).
+    /// those whose name equals an `@` exclusion or that `--prune` names). With
+    /// `--retry`, a path that does not exist is waited for instead.
     pub fn add_top(&mut self, path: &[u8], exclusions: &[Vec<u8>]) -> Result<(), SetupError> {
+        self.exclusions = exclusions.to_vec();
+        match self.place_top(path, exclusions) {
+            Ok(_) => Ok(()),
+            Err(e) if self.opts.retry && retry::awaitable(e.errno) => {
+                self.await_top(path).map_err(|errno| SetupError {
+                    path: path.to_vec(),
+                    errno,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Watches a top-level path as [`Self::add_top`] says; returns its wd.
+    pub(super) fn place_top(
+        &mut self,
+        path: &[u8],
+        exclusions: &[Vec<u8>],
+    ) -> Result<i32, SetupError> {
         let fail = |errno| SetupError {
             path: path.to_vec(),
             errno,
@@ -33,7 +54,7 @@ impl Watcher {
                 self.backend.exclude(x);
             }
         }
-        if !self.opts.recursive {
+        let wd = if !self.opts.recursive {
             // Asked before the watch exists: once it does, an event may be on its way
             // and the directory may already be gone (its DELETE_SELF still names it
             // with its `/`).
@@ -44,36 +65,56 @@ impl Watcher {
                 name.push(b'/');
             }
             self.table.insert(wd, &name);
-            return Ok(());
-        }
-        match walk::list(path, true) {
-            Err(Errno::ENOTDIR) => {
-                let wd = self.add_watch(path).map_err(fail)?;
-                self.table.insert(wd, path);
-                Ok(())
+            if self.backend.whole_tree() && is_dir {
+                // `-S` learns what is below: `--prune` patterns are relative to this.
+                self.tops.push(name);
             }
-            Err(e) => Err(fail(e)),
-            Ok(listing) => {
-                let mut dir = path.to_vec();
-                if !dir.ends_with(b"/") {
-                    dir.push(b'/');
+            wd
+        } else {
+            match walk::list(path, true) {
+                Err(Errno::ENOTDIR) => {
+                    let wd = self.add_watch(path).map_err(fail)?;
+                    self.table.insert(wd, path);
+                    wd
                 }
-                if !self
-                    .walk_parallel(&dir, listing.entries, exclusions)
-                    .map_err(fail)?
-                {
-                    // No second thread (RLIMIT_NPROC, pids.max): the same walk, serially.
-                    let again = walk::list(&dir, true).map_err(fail)?;
-                    self.walk_children(&dir, again.entries, exclusions, false)
-                        .map_err(fail)?;
+                Err(e) => return Err(fail(e)),
+                Ok(listing) => {
+                    let mut dir = path.to_vec();
+                    if !dir.ends_with(b"/") {
+                        dir.push(b'/');
+                    }
+                    // A top while its tree is walked, so that `--prune` patterns are
+                    // taken relative to it.
+                    self.tops.push(dir.clone());
+                    let wd = self.walk_top(&dir, listing.entries, exclusions);
+                    if wd.is_err() {
+                        self.tops.pop();
+                    }
+                    wd.map_err(fail)?
                 }
-                let wd = self.add_watch(&dir).map_err(fail)?;
-                self.table.insert(wd, &dir);
-                self.tops.push(dir);
-                self.exclusions = exclusions.to_vec();
-                Ok(())
             }
+        };
+        if self.opts.retry {
+            self.roots.insert(wd, path.to_vec());
         }
+        Ok(wd)
+    }
+
+    /// The walk below a top directory `dir` (ending in `/`), then its own watch.
+    fn walk_top(
+        &mut self,
+        dir: &[u8],
+        subdirs: Vec<(Vec<u8>, bool)>,
+        exclusions: &[Vec<u8>],
+    ) -> Result<i32, Errno> {
+        if !self.walk_parallel(dir, subdirs, exclusions)? {
+            // No second thread (RLIMIT_NPROC, pids.max): the same walk, serially.
+            let again = walk::list(dir, true)?;
+            self.walk_children(dir, again.entries, exclusions, false)?;
+        }
+        let wd = self.add_watch(dir)?;
+        self.table.insert(wd, dir);
+        Ok(wd)
     }
 
     /// Counts a directory walked: runs the progress callback and, now and then, reads
@@ -151,7 +192,10 @@ impl Watcher {
         for (name, _) in subdirs {
             let child = join_dir(dir, &name);
             let bare = unslashed(&child);
-            if excluded(bare, exclusions) || (prune && self.pruned(bare)) {
+            if excluded(bare, exclusions)
+                || (prune && self.pruned(bare))
+                || (!prune && self.glob_pruned(bare))
+            {
                 continue;
             }
             self.walk_dir(&child, exclusions, prune)?;
@@ -169,14 +213,21 @@ impl Watcher {
         exclusions: &[Vec<u8>],
     ) -> Result<bool, Errno> {
         let (tx, rx) = sync_channel::<Batch>(4);
+        let prune = self.opts.prune.clone();
+        let skip = Skip {
+            exclusions,
+            prune: &prune,
+            root: dir.len(),
+        };
+        let skip = &skip;
         std::thread::scope(|scope| {
             let lister = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let mut batch = Vec::with_capacity(LIST_BATCH);
                 let run = || -> Result<(), Errno> {
                     for (name, _) in subdirs {
                         let child = join_dir(dir, &name);
-                        if !excluded(unslashed(&child), exclusions) {
-                            list_post_order(child, exclusions, &tx, &mut batch)?;
+                        if !skip.skips(&child) {
+                            list_post_order(child, skip, &tx, &mut batch)?;
                         }
                     }
                     Ok(())
@@ -284,11 +335,28 @@ impl Watcher {
     }
 }
 
+/// What the lister thread leaves out of the initial walk: `@` exclusions and
+/// directories `--prune` names (relative to the top, whose text is `root` bytes long).
+struct Skip<'a> {
+    exclusions: &'a [Vec<u8>],
+    prune: &'a PruneSet,
+    root: usize,
+}
+
+impl Skip<'_> {
+    fn skips(&self, child: &[u8]) -> bool {
+        let bare = unslashed(child);
+        excluded(bare, self.exclusions)
+            || (!self.prune.is_empty()
+                && self.prune.prunes(bare.get(self.root..).unwrap_or_default()))
+    }
+}
+
 /// Lists `dir` and its subdirectories depth first, sending each directory after its
 /// children. Tolerated errors (EACCES, ENOENT, ELOOP) skip a directory; others stop.
 fn list_post_order(
     dir: Vec<u8>,
-    exclusions: &[Vec<u8>],
+    skip: &Skip<'_>,
     tx: &SyncSender<Batch>,
     batch: &mut Vec<Vec<u8>>,
 ) -> Result<(), Errno> {
@@ -299,8 +367,8 @@ fn list_post_order(
     };
     for (name, _) in listing.entries {
         let child = join_dir(&dir, &name);
-        if !excluded(unslashed(&child), exclusions) {
-            list_post_order(child, exclusions, tx, batch)?;
+        if !skip.skips(&child) {
+            list_post_order(child, skip, tx, batch)?;
         }
     }
     batch.push(dir);

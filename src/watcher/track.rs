@@ -46,9 +46,19 @@ impl Watcher {
             return;
         }
         if r.mask & bits::IGNORED != 0 {
+            let root = self.roots.contains_key(&r.wd);
+            if root {
+                self.root_gone(r.wd, true);
+            }
             self.renames
                 .apply(&mut self.table, DirEvent::Ignored { wd: r.wd });
             return;
+        }
+        if r.mask & bits::MOVE_SELF != 0 && self.roots.contains_key(&r.wd) {
+            self.root_moved(r.wd);
+            if !self.roots.contains_key(&r.wd) {
+                return;
+            }
         }
         if !self.opts.track {
             return;
@@ -109,6 +119,17 @@ impl Watcher {
     /// causes no event of ours; anything else is walked as a new directory.
     /// Returns false when nothing is at `dest` any more.
     fn place(&mut self, dest: &[u8], paired: Option<i32>) -> bool {
+        if self.glob_pruned(dest) {
+            // Renamed to a name `--prune` names: no longer watched.
+            if let Some(w) = paired
+                && self.table.contains(w)
+            {
+                for x in self.renames.drop_subtree(&mut self.table, w) {
+                    self.unwatch(x);
+                }
+            }
+            return true;
+        }
         if let Some(w) = paired
             && self.table.contains(w)
             && self.watched_as(dest, w)

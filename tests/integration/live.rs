@@ -119,6 +119,10 @@ impl Live {
         });
     }
 
+    pub fn stderr_now(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
+    }
+
     pub fn stdout_now(&self) -> String {
         String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
     }

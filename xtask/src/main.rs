@@ -98,9 +98,12 @@ fn arg(o: &Opt, man: bool) -> Arg {
         }
         Value::File => a.value_hint(ValueHint::FilePath),
         // Not file names: the word is left as typed.
-        Value::Seconds | Value::Fd | Value::Regex | Value::Format | Value::TimeFormat => {
-            a.value_hint(ValueHint::Other)
-        }
+        Value::Seconds
+        | Value::Fd
+        | Value::Regex
+        | Value::Format
+        | Value::TimeFormat
+        | Value::Glob => a.value_hint(ValueHint::Other),
         Value::Flag => a,
     }
 }
