@@ -1,6 +1,6 @@
 //! Applet choice: basename(argv[0]) `inotifywait`/`inotifywatch` (or `fsnotify…`) is that
-//! tool; otherwise `rinotify wait|watch …` through clap, whose errors never leak its exit code 2 (2 means
-//! timeout here).
+//! tool; otherwise `rinotify wait|watch|doctor …` through clap, whose errors never leak its exit
+//! code 2 (2 means timeout here).
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -39,6 +39,29 @@ enum Applet {
         /// inotifywatch's options and paths.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<OsString>,
+    },
+    /// Check inotify limits, usage and filesystems for PATHs (exit 1: something does not fit)
+    ///
+    /// Prints this user's inotify limits (fs.inotify.max_user_watches and
+    /// max_user_instances; max_queued_events, which is per instance), the watches and
+    /// instances in use now, and the processes holding them (from /proc/*/fd and fdinfo).
+    ///
+    /// For each PATH: the directories a recursive watch (-r) needs and whether the free
+    /// watches suffice (if not, the commands that raise the limit now and at every boot);
+    /// its filesystem (remote and FUSE filesystems miss changes made elsewhere; on proc,
+    /// sysfs and the like inotify sees nothing); and whether fanotify (-S) can watch it.
+    ///
+    /// Exit status: 0 when everything needed fits (a new watcher can start, every PATH
+    /// exists, its watches fit, its filesystem works with inotify); 1 otherwise. fanotify
+    /// being unavailable does not change it.
+    #[command(verbatim_doc_comment)]
+    Doctor {
+        /// One line of JSON instead of the text report.
+        #[arg(long)]
+        json: bool,
+        /// Paths to check as `rinotify wait -r PATH` would watch them (none: only the limits).
+        #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+        paths: Vec<OsString>,
     },
     /// Print the help of rinotify or of an applet (`help wait` is `wait --help`).
     Help {
@@ -84,6 +107,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Ok(Cli {
             applet: Applet::Watch { args },
         }) => watch("inotifywatch", &prog, &bytes(args), false),
+        Ok(Cli {
+            applet: Applet::Doctor { json, paths },
+        }) => crate::doctor::run(json, &paths),
         // The applets' own help pages, with their exit status 1, as `wait --help` prints.
         Ok(Cli {
             applet: Applet::Help { applet },
