@@ -50,7 +50,14 @@ pub fn latest_help(source: &str, tool: &str) -> Option<Vec<u8>> {
 
 /// Options of ours that the reference tools do not have; their entries in our
 /// `--help` are the only lines allowed beyond the latest-style help.
-pub const OURS_ONLY_OPTIONS: &[&str] = &["--no-dir-scan", "--json", "--ready-fd"];
+pub const OURS_ONLY_OPTIONS: &[&str] = &[
+    "--no-dir-scan",
+    "--json",
+    "--ready-fd",
+    "--prune",
+    "--prune-from",
+    "--retry",
+];
 
 /// `help` without the entries of `OURS_ONLY_OPTIONS`: an entry is a line `\t<option>…`
 /// plus its continuation lines (those starting with two tabs or a tab and spaces).
@@ -452,6 +459,15 @@ goldens! {
         ours(w(["--ready-fd", "99", "."]), "--ready-fd is ours"),
         ours(w(["--ready-fd", "0", "."]), "--ready-fd is ours: stdin is /dev/null, read-only"),
         ours(w([".", "--ready-fd"]), "--ready-fd is ours"),
+        ours(w(["-r", "--prune", "[ab", "."]), "--prune is ours"),
+        ours(w(["-r", "--prune", "", "."]), "--prune is ours"),
+        ours(w(["-r", "--prune", "a\\", "."]), "--prune is ours"),
+        ours(w(["-r", "--prune-from", "missing", "."]), "--prune-from is ours"),
+        ours(w(["-r", ".", "--prune"]), "--prune is ours"),
+        ours(w(["--prun", "x", "."]), "--prune is ours: spelled out in full only"),
+        ours(w(["--retr", "."]), "--retry is ours: spelled out in full only"),
+        ours(w(["--retry", "-t", "1", "-e", "create", "missing"]), "--retry is ours: waits, times out"),
+        ours(w(["--retry", "-q", "-t", "1", "missing/deeper"]), "--retry is ours: -q says nothing"),
         wu(&["--no-newline", "."]),
         wu(&["--timefmt", "x", "."]),
         wu(&["--format", "%T", "."]),
@@ -482,6 +498,9 @@ goldens! {
         ours(s(["--ready-fd", "x", "."]), "--ready-fd is ours"),
         ours(s(["--ready-fd", "99", "."]), "--ready-fd is ours"),
         ours(s(["--jso", "."]), "--json is ours: spelled out in full only"),
+        ours(s(["-r", "--prune", "[ab", "."]), "--prune is ours"),
+        ours(s(["-r", "--prune-from", "missing", "."]), "--prune-from is ours"),
+        ours(s(["--retry", "-t", "1", "missing"]), "--retry is ours: waits, times out"),
         su(&["--bogus", "."]),
         su(&["--e", "modify", "."]),
         su(&["--f", "x", "."]),
