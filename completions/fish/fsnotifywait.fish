@@ -2,6 +2,8 @@ complete -c fsnotifywait -l exclude -d 'Exclude events on files matching the ext
 complete -c fsnotifywait -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c fsnotifywait -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c fsnotifywait -l includei -d 'Like --include but case insensitive' -r -f
+complete -c fsnotifywait -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c fsnotifywait -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c fsnotifywait -l fromfile -d 'Read files to watch from <file> or \'-\' for stdin' -r -F
 complete -c fsnotifywait -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
 complete -c fsnotifywait -l format -d 'Print using a specified printf-like format string' -r -f
@@ -30,6 +32,7 @@ complete -c fsnotifywait -s d -l daemon -d 'Run in the background, logging event
 complete -c fsnotifywait -s P -l no-dereference -d 'Do not follow symlinks'
 complete -c fsnotifywait -s r -l recursive -d 'Watch directories recursively'
 complete -c fsnotifywait -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c fsnotifywait -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c fsnotifywait -s I -l inotify -d 'Watch with inotify'
 complete -c fsnotifywait -s F -l fanotify -d 'Watch with fanotify'
 complete -c fsnotifywait -s S -l filesystem -d 'Watch entire filesystem with fanotify'

@@ -3,6 +3,8 @@ complete -c fsnotifywatch -l exclude -d 'Exclude events on files matching the ex
 complete -c fsnotifywatch -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c fsnotifywatch -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c fsnotifywatch -l includei -d 'Like --include but case insensitive' -r -f
+complete -c fsnotifywatch -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c fsnotifywatch -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c fsnotifywatch -s t -l timeout -d 'Listen only for this many seconds' -r -f
 complete -c fsnotifywatch -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
 modify\t'file or directory contents were written'
@@ -54,6 +56,7 @@ complete -c fsnotifywatch -s v -l verbose -d 'Be verbose'
 complete -c fsnotifywatch -s z -l zero -d 'Output rows and columns even if they consist only of zeros'
 complete -c fsnotifywatch -s r -l recursive -d 'Watch directories recursively'
 complete -c fsnotifywatch -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c fsnotifywatch -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c fsnotifywatch -s I -l inotify -d 'Watch with inotify'
 complete -c fsnotifywatch -s F -l fanotify -d 'Watch with fanotify'
 complete -c fsnotifywatch -s S -l filesystem -d 'Watch entire filesystem with fanotify'

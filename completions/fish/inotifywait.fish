@@ -2,6 +2,8 @@ complete -c inotifywait -l exclude -d 'Exclude events on files matching the exte
 complete -c inotifywait -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c inotifywait -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c inotifywait -l includei -d 'Like --include but case insensitive' -r -f
+complete -c inotifywait -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c inotifywait -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c inotifywait -l fromfile -d 'Read files to watch from <file> or \'-\' for stdin' -r -F
 complete -c inotifywait -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
 complete -c inotifywait -l format -d 'Print using a specified printf-like format string' -r -f
@@ -30,6 +32,7 @@ complete -c inotifywait -s d -l daemon -d 'Run in the background, logging events
 complete -c inotifywait -s P -l no-dereference -d 'Do not follow symlinks'
 complete -c inotifywait -s r -l recursive -d 'Watch directories recursively'
 complete -c inotifywait -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c inotifywait -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c inotifywait -s I -l inotify -d 'Watch with inotify'
 complete -c inotifywait -s F -l fanotify -d 'Watch with fanotify'
 complete -c inotifywait -s S -l filesystem -d 'Watch entire filesystem with fanotify'

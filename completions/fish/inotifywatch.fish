@@ -3,6 +3,8 @@ complete -c inotifywatch -l exclude -d 'Exclude events on files matching the ext
 complete -c inotifywatch -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c inotifywatch -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c inotifywatch -l includei -d 'Like --include but case insensitive' -r -f
+complete -c inotifywatch -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c inotifywatch -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c inotifywatch -s t -l timeout -d 'Listen only for this many seconds' -r -f
 complete -c inotifywatch -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
 modify\t'file or directory contents were written'
@@ -54,6 +56,7 @@ complete -c inotifywatch -s v -l verbose -d 'Be verbose'
 complete -c inotifywatch -s z -l zero -d 'Output rows and columns even if they consist only of zeros'
 complete -c inotifywatch -s r -l recursive -d 'Watch directories recursively'
 complete -c inotifywatch -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c inotifywatch -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c inotifywatch -s I -l inotify -d 'Watch with inotify'
 complete -c inotifywatch -s F -l fanotify -d 'Watch with fanotify'
 complete -c inotifywatch -s S -l filesystem -d 'Watch entire filesystem with fanotify'

@@ -37,6 +37,8 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l exclude -d 'E
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l includei -d 'Like --include but case insensitive' -r -f
+complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l fromfile -d 'Read files to watch from <file> or \'-\' for stdin' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s o -l outfile -d 'Print events to <file> rather than stdout' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l format -d 'Print using a specified printf-like format string' -r -f
@@ -65,6 +67,7 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s d -l daemon -
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s P -l no-dereference -d 'Do not follow symlinks'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s r -l recursive -d 'Watch directories recursively'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s I -l inotify -d 'Watch with inotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s F -l fanotify -d 'Watch with fanotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand wait" -s S -l filesystem -d 'Watch entire filesystem with fanotify'
@@ -78,6 +81,8 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l exclude -d '
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l excludei -d 'Like --exclude but case insensitive' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l include -d 'Print only events on files matching the extended regex' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l includei -d 'Like --include but case insensitive' -r -f
+complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l prune -d 'Never watch directories matching this .gitignore-style glob' -r -f
+complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l prune-from -d 'Read --prune patterns from a file, one per line' -r -F
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s t -l timeout -d 'Listen only for this many seconds' -r -f
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s e -l event -d 'Listen for specific event(s)' -r -f -a "access\t'file or directory contents were read'
 modify\t'file or directory contents were written'
@@ -129,6 +134,7 @@ complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s v -l verbose
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s z -l zero -d 'Output rows and columns even if they consist only of zeros'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s r -l recursive -d 'Watch directories recursively'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l no-dir-scan -d 'Do not report what a new directory already holds'
+complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -l retry -d 'Wait for missing paths; watch again paths that come back'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s I -l inotify -d 'Watch with inotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s F -l fanotify -d 'Watch with fanotify'
 complete -c rinotify -n "__fish_rinotify_using_subcommand watch" -s S -l filesystem -d 'Watch entire filesystem with fanotify'
