@@ -53,6 +53,17 @@ fn wait_exit(live: &mut Live) -> i32 {
     }
 }
 
+/// How many inotify instances `pid` holds.
+fn inotify_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == "anon_inode:inotify")
+        })
+        .count()
+}
+
 #[test]
 fn one_shot_exits_zero_when_a_missing_file_is_created() {
     let dir = fresh_dir(GROUP, "oneshot_create");
@@ -223,6 +234,11 @@ fn deleted_root_is_watched_again_when_recreated() {
         std::fs::write(root.join(&name), b"").unwrap();
         live.wait_stdout(&format!("{r}/ CLOSE_WRITE,CLOSE {name}\n"));
         assert_eq!(watch_count(pid), before, "watches held after round {round}");
+        assert_eq!(
+            inotify_fds(pid),
+            1,
+            "the anchors' instance is closed once nothing waits"
+        );
     }
     let (out, _) = live.stop();
     assert_eq!(count(&out, &format!("{r}/ DELETE_SELF ")), 5, "{out}");
