@@ -15,15 +15,12 @@ use super::parse::{self, Mount};
 use super::{Found, Holder, Limit, PathReport, Report, Usage};
 use crate::sys;
 
-const FAN_CLASS_NOTIF: u32 = 0;
-const FAN_CLOEXEC: u32 = 1;
-const FAN_NONBLOCK: u32 = 2;
-const FAN_REPORT_FID: u32 = 0x200;
-const FAN_REPORT_DFID_NAME: u32 = 0xc00;
-const FAN_MARK_ADD: u32 = 1;
-const FAN_MARK_FILESYSTEM: u32 = 0x100;
-const FAN_CREATE: u64 = 0x100;
-const FAN_ONDIR: u64 = 0x4000_0000;
+use crate::watcher::fanotify::{
+    FAN_CLASS_NOTIF, FAN_CLOEXEC, FAN_MARK_ADD, FAN_MARK_FILESYSTEM, FAN_NONBLOCK, FAN_ONDIR,
+    FAN_REPORT_DFID_NAME, FAN_REPORT_FID,
+};
+/// fanotify's `FAN_CREATE` is inotify's `IN_CREATE` bit.
+const FAN_CREATE: u64 = crate::event::bits::CREATE as u64;
 
 /// The first kernel with `FAN_REPORT_DFID_NAME`, which `-S` needs.
 const FANOTIFY_NAMES: (u32, u32) = (5, 9);

@@ -28,17 +28,17 @@ pub const BIND: u32 = 0x0100_0000;
 /// Record mask: the watch `wd` is gone from the cache (its table entry is removed).
 pub const FORGET: u32 = 0x0800_0000;
 
-const FAN_CLASS_NOTIF: u32 = 0;
-const FAN_CLOEXEC: u32 = 1;
-const FAN_NONBLOCK: u32 = 2;
-const FAN_REPORT_FID: u32 = 0x200;
-const FAN_REPORT_DFID_NAME: u32 = 0xc00;
-const FAN_MARK_ADD: u32 = 1;
+pub(crate) const FAN_CLASS_NOTIF: u32 = 0;
+pub(crate) const FAN_CLOEXEC: u32 = 1;
+pub(crate) const FAN_NONBLOCK: u32 = 2;
+pub(crate) const FAN_REPORT_FID: u32 = 0x200;
+pub(crate) const FAN_REPORT_DFID_NAME: u32 = 0xc00;
+pub(crate) const FAN_MARK_ADD: u32 = 1;
 const FAN_MARK_REMOVE: u32 = 2;
 const FAN_MARK_DONT_FOLLOW: u32 = 4;
-const FAN_MARK_FILESYSTEM: u32 = 0x100;
+pub(crate) const FAN_MARK_FILESYSTEM: u32 = 0x100;
 const FAN_EVENT_ON_CHILD: u64 = 0x0800_0000;
-const FAN_ONDIR: u64 = 0x4000_0000;
+pub(crate) const FAN_ONDIR: u64 = 0x4000_0000;
 const FAN_RENAME: u64 = 0x1000_0000;
 const FAN_Q_OVERFLOW: u64 = 0x4000;
 const INFO_FID: u8 = 1;

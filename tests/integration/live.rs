@@ -127,6 +127,19 @@ impl Live {
         String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
     }
 
+    /// Waits until the process has read everything queued (asleep in poll with nothing
+    /// queued on its fds), then ends it with `sig`: for a count that must be complete.
+    pub fn stop_drained(self, sig: i32) -> (String, String, i32) {
+        let pid = self.child.id();
+        crate::util::poll_until(
+            "queue drained",
+            crate::util::STEP_DEADLINE,
+            || crate::util::drained(pid),
+            String::new,
+        );
+        self.stop_with(sig)
+    }
+
     /// Terminates the process and returns (stdout, stderr).
     pub fn stop(self) -> (String, String) {
         let (out, err, _) = self.stop_with(libc::SIGTERM);

@@ -174,14 +174,7 @@ fn inotifywatch_counts_nothing_below_pruned_directories() {
     for f in ["node_modules/x/f", "build/out/f", "src/f", "src/g"] {
         std::fs::write(dir.join(f), b"").unwrap();
     }
-    let pid = live.child.id();
-    crate::util::poll_until(
-        "queue drained",
-        crate::util::STEP_DEADLINE,
-        || crate::util::drained(pid),
-        String::new,
-    );
-    let (out, _, code) = live.stop_with(libc::SIGINT);
+    let (out, _, code) = live.stop_drained(libc::SIGINT);
     assert_eq!(code, 0);
     let (_, rows) = crate::util::parse_table(&out);
     assert_eq!(rows.len(), 1, "{out}");

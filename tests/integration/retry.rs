@@ -365,13 +365,7 @@ fn inotifywatch_counts_a_directory_that_appears() {
     }
     let pid = live.child.id();
     live.wait_until("both directories watched", |_| watch_count(pid) >= 2);
-    crate::util::poll_until(
-        "queue drained",
-        crate::util::STEP_DEADLINE,
-        || crate::util::drained(pid),
-        String::new,
-    );
-    let (out, _, code) = live.stop_with(libc::SIGINT);
+    let (out, _, code) = live.stop_drained(libc::SIGINT);
     assert_eq!(code, 0);
     let (_, rows) = crate::util::parse_table(&out);
     let rows: HashMap<String, Vec<u64>> = rows.into_iter().map(|(n, p)| (p, n)).collect();
