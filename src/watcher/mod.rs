@@ -474,7 +474,8 @@ impl Watcher {
             if self.echoes.absorbs(&self.buf, off, &r) {
                 continue;
             }
-            if r.wd != -1 && (!self.table.contains(r.wd) || self.hidden.contains(&r.wd)) {
+            let hidden = !self.hidden.is_empty() && self.hidden.contains(&r.wd);
+            if r.wd != -1 && (!self.table.contains(r.wd) || hidden) {
                 continue; // a watch we removed; its last events are stale
             }
             self.due = Some(off);
