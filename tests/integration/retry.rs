@@ -441,3 +441,64 @@ fn fanotify_backends_wait_and_watch_again() {
         );
     }
 }
+
+/// The arrival is synthetic in `--json`; a tree that arrives is scanned with `--prune`
+/// applied (the pruned directory's own creation is its parent's event, nothing below).
+#[test]
+fn arrival_is_synthetic_in_json_and_pruned_trees_stay_unwatched() {
+    let dir = fresh_dir(GROUP, "json_prune");
+    let target = dir.join("proj");
+    let t = s(&target);
+    let live = Live::start(
+        "inotifywait",
+        &[
+            "-m",
+            "-r",
+            "--retry",
+            "--json",
+            "--prune",
+            "node_modules",
+            "-e",
+            "create",
+            t,
+        ],
+        &dir,
+    );
+    live.wait_stderr("Watches established.");
+    let st = Command::new("sh")
+        .arg("-c")
+        .arg("mkdir -p proj/node_modules/dep proj/src && touch proj/node_modules/dep/f proj/src/g")
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    live.wait_stdout("\"name\":\"g\"");
+    let pid = live.child.id();
+    live.wait_until("proj and proj/src watched", |_| watch_count(pid) == 2);
+    std::fs::write(target.join("node_modules/dep/later"), b"").unwrap();
+    std::fs::write(target.join("zz_end"), b"").unwrap();
+    live.wait_stdout("\"name\":\"zz_end\"");
+    let (out, _) = live.stop();
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let first = &events[0];
+    assert_eq!(first["path"], format!("{t}/"), "{out}");
+    assert_eq!(
+        first["events"],
+        serde_json::json!(["CREATE", "ISDIR"]),
+        "{out}"
+    );
+    assert_eq!(first["synthetic"], true, "{out}");
+    let paths: Vec<&str> = events.iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(
+        paths.contains(&format!("{t}/node_modules").as_str()),
+        "{out}"
+    );
+    assert!(paths.contains(&format!("{t}/src/g").as_str()), "{out}");
+    assert!(
+        !out.contains("dep"),
+        "nothing below a pruned directory:\n{out}"
+    );
+}
