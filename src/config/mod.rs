@@ -54,9 +54,19 @@ impl Timeout {
     }
 }
 
+/// The checks of our own options shared by both applets, after the reference's own:
+/// `--ready-fd`, then the `--prune` patterns and files. The compiled patterns, or the
+/// line saying what is wrong.
+pub fn own_options(set: &WatchSet) -> Result<PruneSet, Vec<u8>> {
+    if let Some(m) = ready_fd_unusable(set) {
+        return Err(m);
+    }
+    prune_set(set)
+}
+
 /// `--ready-fd N` names a descriptor that is not open for writing: the line saying so.
 /// Checked before anything is opened, so that N cannot be the program's own inotify fd.
-pub fn ready_fd_unusable(set: &WatchSet) -> Option<Vec<u8>> {
+fn ready_fd_unusable(set: &WatchSet) -> Option<Vec<u8>> {
     let fd = set.ready_fd?;
     let why = match crate::sys::fd_writable(fd) {
         Ok(true) => return None,
@@ -68,7 +78,7 @@ pub fn ready_fd_unusable(set: &WatchSet) -> Option<Vec<u8>> {
 
 /// The `--prune`/`--prune-from` patterns, compiled, or the line saying which one is bad
 /// (a pattern, a file that cannot be read, or a file's line). Read before any watch.
-pub fn prune_set(set: &WatchSet) -> Result<PruneSet, Vec<u8>> {
+fn prune_set(set: &WatchSet) -> Result<PruneSet, Vec<u8>> {
     use std::os::unix::ffi::OsStrExt;
     let mut prune = PruneSet::new();
     for arg in &set.prune {

@@ -24,11 +24,7 @@ impl Watch {
             lines.push(m.as_bytes().to_vec());
             return Err(Error::Usage(lines));
         }
-        if let Some(m) = super::ready_fd_unusable(&a.set) {
-            lines.push(m);
-            return Err(Error::Usage(lines));
-        }
-        let prune = match super::prune_set(&a.set) {
+        let prune = match super::own_options(&a.set) {
             Ok(p) => p,
             Err(m) => {
                 lines.push(m);
