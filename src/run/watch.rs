@@ -19,7 +19,7 @@ use crate::error::{EXIT_OK, Error, new_dir_failed, waiting_for, watch_failed};
 use crate::notify::Notify;
 use crate::output::{Diag, eprintln_bytes, write_all};
 use crate::stats::{JsonTable, Stats};
-use crate::watcher::{Notice, Options, Wait, Watcher};
+use crate::watcher::{Kernel, Notice, Options, Wait, Watcher};
 
 fn signal_fd(set: &SigSet) -> Option<SignalFd> {
     set.thread_block().ok()?;
@@ -116,7 +116,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
     }
     watcher.set_progress(None);
     let mut overflows = 0u64;
-    notices(&mut watcher, &mut overflows, diag);
+    notices(&mut watcher, &mut overflows, diag, kernel);
     if c.verbose > 0 {
         eprintln_bytes(format!("Total of {} watches.", watcher.table().len()).as_bytes());
     }
@@ -148,7 +148,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
             break;
         }
         match watcher.wait(left, Some(sigfd.as_raw_fd()))? {
-            Wait::Ready => absorb(&mut watcher, &mut stats, &mut overflows, diag),
+            Wait::Ready => absorb(&mut watcher, &mut stats, &mut overflows, diag, kernel),
             Wait::TimedOut => break,
             Wait::Extra => {
                 for sig in pending_signals(sigfd.as_raw_fd()) {
@@ -168,7 +168,7 @@ fn collect(tool: &str, c: &Config, diag: &Diag, notify: &mut Notify) -> Result<i
                         // "until the queue is empty", which a writer that never stops
                         // would make last for ever.
                         if watcher.read_queued_now()? {
-                            absorb(&mut watcher, &mut stats, &mut overflows, diag);
+                            absorb(&mut watcher, &mut stats, &mut overflows, diag, kernel);
                         }
                         break 'collect;
                     }
@@ -198,7 +198,13 @@ fn pending_signals(fd: RawFd) -> Vec<i32> {
 }
 
 /// Counts every buffered event and reports what the watcher noticed meanwhile.
-fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &Diag) {
+fn absorb(
+    watcher: &mut Watcher,
+    stats: &mut Stats,
+    overflows: &mut u64,
+    diag: &Diag,
+    kernel: Kernel,
+) {
     while let Some(ev) = watcher.next_event() {
         stats.record(&ev);
     }
@@ -206,12 +212,12 @@ fn absorb(watcher: &mut Watcher, stats: &mut Stats, overflows: &mut u64, diag: &
         let table = watcher.table();
         stats.sweep(|wd| table.contains(wd));
     }
-    notices(watcher, overflows, diag);
+    notices(watcher, overflows, diag, kernel);
 }
 
-/// Reports what the watcher noticed; counts the overflows.
-fn notices(watcher: &mut Watcher, overflows: &mut u64, diag: &Diag) {
-    let kernel = watcher.kernel();
+/// Reports what the watcher noticed (`kernel` words a failed watch); counts the
+/// overflows.
+fn notices(watcher: &mut Watcher, overflows: &mut u64, diag: &Diag, kernel: Kernel) {
     while let Some(n) = watcher.take_notice() {
         match n {
             Notice::NewDirFailed(p, e) => diag.line(&new_dir_failed(&p, e)),

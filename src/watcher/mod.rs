@@ -126,7 +126,6 @@ pub type Progress = Box<dyn FnMut() -> bool>;
 
 pub struct Watcher {
     backend: Box<dyn Backend>,
-    kernel: Kernel,
     opts: Options,
     /// Bits added to the kernel mask for bookkeeping only (`MOVE_SELF` when tracking
     /// renames): events carrying nothing else are never handed out.
@@ -181,14 +180,7 @@ impl Watcher {
             Kernel::Fanotify => Box::new(fanotify::FanotifyBackend::new(false)?),
             Kernel::Filesystem => Box::new(fanotify::FanotifyBackend::new(true)?),
         };
-        let mut w = Watcher::with_backend(opts, backend);
-        w.kernel = kernel;
-        Ok(w)
-    }
-
-    /// The kernel interface in use.
-    pub fn kernel(&self) -> Kernel {
-        self.kernel
+        Ok(Watcher::with_backend(opts, backend))
     }
 
     /// A watcher over any backend.
@@ -208,7 +200,6 @@ impl Watcher {
         }
         Watcher {
             backend,
-            kernel: Kernel::Inotify,
             opts,
             internal,
             table: WatchTable::new(),
@@ -275,7 +266,12 @@ impl Watcher {
     /// A directory that appeared after start-up, announced with `%w%f` = `subject`, is
     /// left unwatched (`--exclude`, `--prune`).
     fn pruned(&self, subject: &[u8]) -> bool {
-        self.opts.filter.as_ref().is_some_and(|f| f.prunes(subject)) || self.glob_pruned(subject)
+        self.filter_prunes(subject) || self.glob_pruned(subject)
+    }
+
+    /// `--exclude` leaves a directory that appeared after start-up unwatched.
+    fn filter_prunes(&self, subject: &[u8]) -> bool {
+        self.opts.filter.as_ref().is_some_and(|f| f.prunes(subject))
     }
 
     /// `--prune`: the directory `dir` (with or without its `/`) matches a pattern, taken

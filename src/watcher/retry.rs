@@ -102,11 +102,6 @@ impl Watcher {
         self.awaited.anchors.as_ref().map(Backend::fd)
     }
 
-    /// Whether any path is waited for.
-    pub fn waiting(&self) -> bool {
-        !self.awaited.paths.is_empty()
-    }
-
     /// Starts waiting for `path` (a top-level path as given), saying so; it may be
     /// there already, and is then watched at once. Fails only when the anchors'
     /// inotify instance cannot be had.
@@ -267,8 +262,8 @@ impl Watcher {
         });
     }
 
-    /// The root watched as `wd` is gone from its path (`ignored`: the kernel dropped its
-    /// watch): it and everything below it are unwatched, and it is waited for again.
+    /// If `wd` watches a root, it is gone from its path (`ignored`: the kernel dropped
+    /// its watch): it and everything below it are unwatched, and it is waited for again.
     pub(super) fn root_gone(&mut self, wd: i32, ignored: bool) {
         let Some(path) = self.roots.remove(&wd) else {
             return;
@@ -292,23 +287,25 @@ impl Watcher {
         }
     }
 
-    /// A `MOVE_SELF` on the root watched as `wd`: it is gone unless the kernel says it is
-    /// still what its path names (moved back, say).
-    pub(super) fn root_moved(&mut self, wd: i32) {
+    /// A `MOVE_SELF` on `wd`: if it watches a root, that root is gone unless the kernel
+    /// says it is still what its path names (moved back, say). True when it was a root
+    /// and is gone.
+    pub(super) fn root_moved(&mut self, wd: i32) -> bool {
         let Some(path) = self.roots.get(&wd).cloned() else {
-            return;
+            return false;
         };
         match self.add_watch(&path) {
-            Ok(w) if w == wd => {}
+            Ok(w) if w == wd => return false,
             Ok(w) => {
                 // Something else is there already: watched again by the look below.
                 if !self.table.contains(w) {
                     self.unwatch(w);
                 }
-                self.root_gone(wd, false);
             }
-            Err(_) => self.root_gone(wd, false),
+            Err(_) => {}
         }
+        self.root_gone(wd, false);
+        true
     }
 }
 

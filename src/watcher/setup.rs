@@ -193,8 +193,8 @@ impl Watcher {
             let child = join_dir(dir, &name);
             let bare = unslashed(&child);
             if excluded(bare, exclusions)
-                || (prune && self.pruned(bare))
-                || (!prune && self.glob_pruned(bare))
+                || self.glob_pruned(bare)
+                || (prune && self.filter_prunes(bare))
             {
                 continue;
             }

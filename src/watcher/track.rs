@@ -46,19 +46,13 @@ impl Watcher {
             return;
         }
         if r.mask & bits::IGNORED != 0 {
-            let root = self.roots.contains_key(&r.wd);
-            if root {
-                self.root_gone(r.wd, true);
-            }
+            self.root_gone(r.wd, true);
             self.renames
                 .apply(&mut self.table, DirEvent::Ignored { wd: r.wd });
             return;
         }
-        if r.mask & bits::MOVE_SELF != 0 && self.roots.contains_key(&r.wd) {
-            self.root_moved(r.wd);
-            if !self.roots.contains_key(&r.wd) {
-                return;
-            }
+        if r.mask & bits::MOVE_SELF != 0 && self.root_moved(r.wd) {
+            return;
         }
         if !self.opts.track {
             return;
