@@ -7,13 +7,14 @@ use std::ffi::{CString, OsString};
 use std::fs;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nix::errno::Errno;
 
 use super::parse::{self, Mount};
 use super::{Found, Holder, Limit, PathReport, Report, Usage};
 use crate::sys;
+use crate::watcher::walk;
 
 use crate::watcher::fanotify::{
     FAN_CLASS_NOTIF, FAN_CLOEXEC, FAN_MARK_ADD, FAN_MARK_FILESYSTEM, FAN_NONBLOCK, FAN_ONDIR,
@@ -228,27 +229,29 @@ fn found(path: &Path) -> Found {
     if !meta.is_dir() {
         return Found::File;
     }
-    let top = match fs::read_dir(path) {
-        Ok(rd) => rd,
-        Err(e) => return Found::Unreadable(why(&e)),
+    // Listed as the watcher lists (getdents64, d_type, symlinks below never followed).
+    let top = path.as_os_str().as_bytes();
+    let listing = match walk::list(top, true) {
+        Ok(l) => l,
+        Err(e) => return Found::Unreadable(sys::strerror(e)),
     };
     let (mut directories, mut skipped) = (1, 0);
-    let mut stack: Vec<PathBuf> = Vec::new();
-    let subdirs = |rd: fs::ReadDir, stack: &mut Vec<PathBuf>| {
-        for e in rd.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(e.path());
-            }
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    let subdirs = |dir: &[u8], l: walk::Listing, stack: &mut Vec<Vec<u8>>| {
+        let mut dir = dir.to_vec();
+        if !dir.ends_with(b"/") {
+            dir.push(b'/');
         }
+        stack.extend(l.entries.iter().map(|(name, _)| walk::join_dir(&dir, name)));
     };
-    subdirs(top, &mut stack);
+    subdirs(top, listing, &mut stack);
     while let Some(dir) = stack.pop() {
-        match fs::read_dir(&dir) {
-            Ok(rd) => {
+        match walk::list(&dir, true) {
+            Ok(l) => {
                 directories += 1;
-                subdirs(rd, &mut stack);
+                subdirs(&dir, l, &mut stack);
             }
-            Err(e) if vanished(&e) => {}
+            Err(Errno::ENOENT) => {} // gone meanwhile
             Err(_) => skipped += 1,
         }
     }

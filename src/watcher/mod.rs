@@ -27,7 +27,7 @@ mod scan;
 mod setup;
 pub mod table;
 mod track;
-mod walk;
+pub(crate) mod walk;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::fd::RawFd;
