@@ -49,6 +49,8 @@
 //!   can be slow with the `regex` crate (irrelevant for file paths).
 
 use regex::bytes::{Regex, RegexBuilder};
+
+use crate::byteset::{self, ByteSet};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -248,46 +250,6 @@ fn max_group_depth(s: &str) -> usize {
         }
     }
     max
-}
-
-/// A set of bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    const EMPTY: ByteSet = ByteSet([0; 4]);
-
-    fn insert(&mut self, b: u8) {
-        self.0[usize::from(b >> 6)] |= 1u64 << (b & 63);
-    }
-
-    fn contains(&self, b: u8) -> bool {
-        self.0[usize::from(b >> 6)] & (1u64 << (b & 63)) != 0
-    }
-
-    fn insert_range(&mut self, lo: u8, hi: u8) {
-        for b in lo..=hi {
-            self.insert(b);
-        }
-    }
-
-    fn insert_where(&mut self, pred: impl Fn(u8) -> bool) {
-        for b in 0..=255u8 {
-            if pred(b) {
-                self.insert(b);
-            }
-        }
-    }
-
-    fn complement(&self) -> ByteSet {
-        ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
-    }
-
-    fn union(&mut self, other: &ByteSet) {
-        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
-            *a |= *b;
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -816,7 +778,9 @@ impl<'a> Parser<'a> {
                     ClassEscape::Word | ClassEscape::NotWord => {
                         set.insert_where(|b| b.is_ascii_alphanumeric() || b == b'_')
                     }
-                    ClassEscape::Space | ClassEscape::NotSpace => set.insert_where(is_space),
+                    ClassEscape::Space | ClassEscape::NotSpace => {
+                        set.insert_where(byteset::is_space)
+                    }
                 }
                 if matches!(class, ClassEscape::NotWord | ClassEscape::NotSpace) {
                     set = set.complement();
@@ -1153,7 +1117,7 @@ impl<'a> Parser<'a> {
             Elem::Coll(name) => set.insert(single_char_name(&name, "collating element", b'.')?),
             Elem::Equiv(name) => set.insert(single_char_name(&name, "equivalence class", b'=')?),
             Elem::Class(name) => {
-                let Some(mut class) = class_set(&name) else {
+                let Some(mut class) = byteset::named(&name) else {
                     return err(format!(
                         "invalid character class name `[:{}:]` (valid: alpha, upper, lower, digit, \
                          xdigit, space, print, punct, graph, cntrl, blank, alnum)",
@@ -1162,7 +1126,7 @@ impl<'a> Parser<'a> {
                 };
                 // With REG_ICASE the subject is upper-cased, so glibc widens these two.
                 if self.icase && (name == b"upper" || name == b"lower") {
-                    class = class_set(b"alpha").unwrap_or(class);
+                    class = byteset::named(b"alpha").unwrap_or(class);
                 }
                 set.union(&class);
             }
@@ -1649,7 +1613,7 @@ fn tr_anchor(anchor: Anchor, effective: bool, s: St, after: bool) -> Vec<Entry> 
 /// Text of an anchor-free expression.
 fn plain_text(node: &Node) -> Out {
     match &node.kind {
-        Kind::Set(set) => Out::atom(&byte_class(set)),
+        Kind::Set(set) => Out::atom(&byteset::regex_class(set)),
         Kind::Epsilon | Kind::Anchor { .. } => Out::empty(),
         Kind::Concat(nodes) => nodes
             .iter()
@@ -1706,7 +1670,7 @@ fn plain_nonempty(node: &Node) -> Result<Option<Out>, EreError> {
         ))))
     };
     Ok(match &node.kind {
-        Kind::Set(set) => Some(Out::atom(&byte_class(set))),
+        Kind::Set(set) => Some(Out::atom(&byteset::regex_class(set))),
         Kind::Epsilon | Kind::Anchor { .. } => None,
         Kind::Concat(nodes) => {
             let mut parts = Vec::new();
@@ -1782,69 +1746,6 @@ fn add_range(set: &mut ByteSet, start: &Elem, end: &Elem) -> Result<(), EreError
     }
     set.insert_range(lo, hi);
     Ok(())
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// The C-locale members of a `[:name:]` class.
-fn class_set(name: &[u8]) -> Option<ByteSet> {
-    let pred: fn(u8) -> bool = match name {
-        b"alpha" => |b| b.is_ascii_alphabetic(),
-        b"upper" => |b| b.is_ascii_uppercase(),
-        b"lower" => |b| b.is_ascii_lowercase(),
-        b"digit" => |b| b.is_ascii_digit(),
-        b"xdigit" => |b| b.is_ascii_hexdigit(),
-        b"space" => is_space,
-        b"print" => |b| (0x20..0x7f).contains(&b),
-        b"punct" => |b| b.is_ascii_punctuation(),
-        b"graph" => |b| b.is_ascii_graphic(),
-        b"cntrl" => |b| b < 0x20 || b == 0x7f,
-        b"blank" => |b| b == b' ' || b == b'\t',
-        b"alnum" => |b| b.is_ascii_alphanumeric(),
-        _ => return None,
-    };
-    let mut set = ByteSet::EMPTY;
-    set.insert_where(pred);
-    Some(set)
-}
-
-/// Regex-crate syntax (Unicode disabled) for a class matching exactly the bytes of `set`.
-fn byte_class(set: &ByteSet) -> String {
-    let mut ranges: Vec<(u8, u8)> = Vec::new();
-    for b in 0..=255u8 {
-        if set.contains(b) {
-            match ranges.last_mut() {
-                Some((_, hi)) if u16::from(*hi) + 1 == u16::from(b) => *hi = b,
-                _ => ranges.push((b, b)),
-            }
-        }
-    }
-    match ranges.as_slice() {
-        [] => r"[^\x00-\xFF]".to_string(),
-        [(lo, hi)] if lo == hi => byte_text(*lo),
-        _ => {
-            let mut s = String::from("[");
-            for (lo, hi) in ranges {
-                s.push_str(&byte_text(lo));
-                if hi != lo {
-                    s.push('-');
-                    s.push_str(&byte_text(hi));
-                }
-            }
-            s.push(']');
-            s
-        }
-    }
-}
-
-fn byte_text(b: u8) -> String {
-    if b.is_ascii_alphanumeric() {
-        char::from(b).to_string()
-    } else {
-        format!(r"\x{b:02X}")
-    }
 }
 
 #[cfg(test)]

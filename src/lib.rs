@@ -4,6 +4,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod app;
+pub mod byteset;
 pub mod cli;
 pub mod config;
 pub mod doctor;

@@ -46,6 +46,8 @@ use regex::bytes::{RegexSet, RegexSetBuilder};
 use std::fmt;
 use std::fmt::Write as _;
 
+use crate::byteset::{self, ByteSet};
+
 /// A compiled list of prune patterns; empty prunes nothing.
 #[derive(Debug, Default, Clone)]
 pub struct PruneSet {
@@ -279,28 +281,6 @@ fn trim_trailing_spaces(pattern: &[u8]) -> &[u8] {
     &pattern[..first_space.unwrap_or(pattern.len())]
 }
 
-/// A set of bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    const EMPTY: ByteSet = ByteSet([0; 4]);
-
-    fn insert(&mut self, b: u8) {
-        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
-    }
-
-    fn contains(&self, b: u8) -> bool {
-        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
-    }
-
-    fn insert_where(&mut self, f: impl Fn(u8) -> bool) {
-        for b in (0..=u8::MAX).filter(|&b| f(b)) {
-            self.insert(b);
-        }
-    }
-}
-
 /// One element of a glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -387,7 +367,7 @@ fn class(pattern: &[u8], start: usize) -> Result<(ByteSet, usize), String> {
                 };
                 if let Some(low) = prev {
                     // A reversed range is empty.
-                    set.insert_where(|b| (low..=high).contains(&b));
+                    set.insert_range(low, high);
                 }
                 prev = None;
                 i = next;
@@ -406,13 +386,13 @@ fn class(pattern: &[u8], start: usize) -> Result<(ByteSet, usize), String> {
                     i += 1;
                 } else {
                     let name = &pattern[name_start..close - 1];
-                    let f = named_class(name).ok_or_else(|| {
+                    let named = byteset::named(name).ok_or_else(|| {
                         format!(
                             "unknown character class [:{}:]",
                             String::from_utf8_lossy(name)
                         )
                     })?;
-                    set.insert_where(f);
+                    set.union(&named);
                     prev = None;
                     i = close + 1;
                 }
@@ -425,32 +405,11 @@ fn class(pattern: &[u8], start: usize) -> Result<(ByteSet, usize), String> {
         }
     }
     if negated {
-        for word in &mut set.0 {
-            *word = !*word;
-        }
+        set = set.complement();
     }
     // A class never matches a slash.
-    set.0[0] &= !(1 << b'/');
+    set.remove(b'/');
     Ok((set, i))
-}
-
-/// The POSIX character classes, C locale.
-fn named_class(name: &[u8]) -> Option<fn(u8) -> bool> {
-    Some(match name {
-        b"alnum" => |b: u8| b.is_ascii_alphanumeric(),
-        b"alpha" => |b: u8| b.is_ascii_alphabetic(),
-        b"blank" => |b: u8| b == b' ' || b == b'\t',
-        b"cntrl" => |b: u8| b.is_ascii_control(),
-        b"digit" => |b: u8| b.is_ascii_digit(),
-        b"graph" => |b: u8| b.is_ascii_graphic(),
-        b"lower" => |b: u8| b.is_ascii_lowercase(),
-        b"print" => |b: u8| b.is_ascii_graphic() || b == b' ',
-        b"punct" => |b: u8| b.is_ascii_punctuation(),
-        b"space" => |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b"upper" => |b: u8| b.is_ascii_uppercase(),
-        b"xdigit" => |b: u8| b.is_ascii_hexdigit(),
-        _ => return None,
-    })
 }
 
 /// The regex (for Unicode off, `.` matching `\n`) matching the whole relative path when
@@ -466,7 +425,7 @@ fn translate(tokens: &[Token], anchored: bool) -> String {
             }
             Token::Slash => re.push('/'),
             Token::Any => re.push_str("[^/]"),
-            Token::Class(set) => push_class(&mut re, set),
+            Token::Class(set) => re.push_str(&byteset::regex_class(set)),
             &Token::Stars(n) => {
                 let globstar = anchored
                     && n >= 2
@@ -487,35 +446,6 @@ fn translate(tokens: &[Token], anchored: bool) -> String {
     }
     re.push('$');
     re
-}
-
-fn push_class(re: &mut String, set: &ByteSet) {
-    re.push('[');
-    let mut any = false;
-    let mut b = 0usize;
-    while b < 256 {
-        let in_set = |b: usize| u8::try_from(b).is_ok_and(|b| set.contains(b));
-        if !in_set(b) {
-            b += 1;
-            continue;
-        }
-        let start = b;
-        while in_set(b + 1) {
-            b += 1;
-        }
-        let _ = if start == b {
-            write!(re, "\\x{start:02X}")
-        } else {
-            write!(re, "\\x{start:02X}-\\x{b:02X}")
-        };
-        any = true;
-        b += 1;
-    }
-    if !any {
-        // Matches nothing.
-        re.push_str("^\\x00-\\xFF");
-    }
-    re.push(']');
 }
 
 #[cfg(test)]
